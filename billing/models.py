@@ -1,0 +1,162 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "банковский перевод"
+        CARD = "card", "карта"
+        CASH = "cash", "наличные"
+        OTHER = "other", "другое"
+
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField("сумма", max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER)
+    reference = models.CharField("основание", max_length=200, blank=True)
+    paid_at = models.DateTimeField()
+    day = models.DateField("финансовый день")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "платёж"
+        verbose_name_plural = "платежи"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Платёж №{self.pk}: {self.amount}"
+
+
+class BalanceEntry(models.Model):
+    """The append-only ledger. The client's cached balance is the sum of its entries."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "платёж"
+        CHARGE = "charge", "списание"
+        REFUND = "refund", "возврат"
+        ADJUSTMENT = "adjustment", "корректировка"
+
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
+    # One entry per payment and one per charge: the database refuses a second.
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entry"
+    )
+    charge = models.OneToOneField(
+        "billing.Charge", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="ledger_entry",
+    )
+    day = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "запись журнала баланса"
+        verbose_name_plural = "журнал баланса"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="balanceentry_amount_nonzero"),
+            models.CheckConstraint(
+                condition=(Q(kind="payment", payment__isnull=False, amount__gt=0)
+                           | Q(kind="charge", charge__isnull=False, amount__lt=0)
+                           | Q(kind__in=["refund", "adjustment"])),
+                name="balanceentry_kind_matches_link",
+            ),
+        ]
+
+
+class ServicePeriod(models.Model):
+    subscription = models.ForeignKey(
+        "orders.Subscription", on_delete=models.PROTECT, related_name="periods"
+    )
+    starts_on = models.DateField()
+    expires_on = models.DateField(help_text="exclusive: the next period starts this day")
+    # Prices frozen for the period: a later price change applies from the next period.
+    seat_price = models.DecimalField(max_digits=12, decimal_places=2)
+    purchase_price = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "сервисный период"
+        verbose_name_plural = "сервисные периоды"
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "starts_on"], name="serviceperiod_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=F("starts_on")), name="serviceperiod_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(seat_price__gte=0, purchase_price__gte=0),
+                name="serviceperiod_prices_ge_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on} – {self.expires_on}"
+
+
+class ChargeStatus(models.TextChoices):
+    OPEN = "open", "открыто"
+    CLOSED = "closed", "закрыто"
+    CANCELLED = "cancelled", "аннулировано"
+
+
+class Charge(models.Model):
+    subscription = models.ForeignKey(
+        "orders.Subscription", on_delete=models.PROTECT, related_name="charges"
+    )
+    period = models.ForeignKey(ServicePeriod, on_delete=models.PROTECT, related_name="charges")
+    # Denormalised from the subscription: the daily run and the available balance sum a
+    # client's open charges without joining through subscriptions.
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="charges")
+    date_from = models.DateField()
+    date_to = models.DateField(help_text="inclusive")
+    closes_on = models.DateField(db_index=True)
+    # Σ over the charge's days of the seats billed that day; amount and cost derive from it
+    # and the period's prices (DESIGN.md §4.2), so a seat change only moves this number.
+    seat_days = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    cost = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "списание"
+        verbose_name_plural = "списания"
+        ordering = ["date_from", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "date_from"], name="charge_unique_subscription_day"
+            ),
+            models.CheckConstraint(condition=Q(date_to__gte=F("date_from")), name="charge_days"),
+            models.CheckConstraint(condition=Q(closes_on__gte=F("date_to")), name="charge_closes"),
+            models.CheckConstraint(condition=Q(amount__gte=0, cost__gte=0), name="charge_amounts"),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_on__isnull=False)
+                | ~Q(status="closed"),
+                name="charge_closed_has_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "closes_on"], name="charge_due"),
+            models.Index(fields=["client", "status"], name="charge_client_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date_from} – {self.date_to}: {self.amount}"

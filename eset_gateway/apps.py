@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class EsetGatewayConfig(AppConfig):
+    name = "eset_gateway"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MockConfig(AppConfig):
+    name = "eset_gateway.mock"
+    label = "eset_mock"

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    ACTIVATION_DATA = "activation_data", "данные активации"
+    SEATS_CHANGED = "seats_changed", "изменено число мест"
+    SEAT_CHANGE_REJECTED = "seat_change_rejected", "изменение числа мест отклонено"
+    RENEWED = "renewed", "подписка продлена"
+    RENEWAL_FAILED = "renewal_failed", "продление не удалось"
+    RESUMED = "resumed", "подписка возобновлена"
+    PAYMENT_RECEIVED = "payment_received", "платёж получен"
+    CANCELLED = "cancelled", "подписка отменена"
+    ESET_ERROR = "eset_error", "ошибка ESET"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "ожидает отправки"
+    SENT = "sent", "отправлено"
+    FAILED = "failed", "ошибка"
+    SKIPPED = "skipped", "без e-mail"
+
+
+class Notification(models.Model):
+    """The notification journal (S9): one row per notification, e-mailed after commit."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    reseller = models.ForeignKey(
+        "accounts.Reseller", on_delete=models.CASCADE, related_name="notifications"
+    )
+    client = models.ForeignKey(
+        "accounts.Client", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    subscription = models.ForeignKey(
+        "orders.Subscription", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices, db_index=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    payload = models.JSONField(default=dict, blank=True)
+    # Identifies the event notified (e.g. "seats_changed:seatchange:42:owner"): a second
+    # notification of the same event is refused by the database.
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_to = models.EmailField(blank=True)
+    email_status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.TextField(blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "уведомление"
+        verbose_name_plural = "журнал уведомлений"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["email_status", "id"], name="notification_email_queue"),
+            models.Index(fields=["reseller", "-created_at"], name="notification_reseller"),
+            models.Index(fields=["client", "-created_at"], name="notification_client"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

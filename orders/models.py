@@ -1,0 +1,175 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "черновик"
+    CONFIRMED = "confirmed", "подтверждён"
+    COMPLETED = "completed", "выполнен"
+    CANCELLED = "cancelled", "отменён"
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "ожидает оплаты"
+    ACTIVE = "active", "активна"
+    SUSPENDED = "suspended", "приостановлена"
+    CANCELLED = "cancelled", "отменена"
+
+
+class SeatChangeStatus(models.TextChoices):
+    PENDING = "pending", "ожидает"
+    APPLIED = "applied", "применено"
+    REJECTED = "rejected", "отклонено"
+    CANCELLED = "cancelled", "отменено"
+
+
+# The allowed moves of each status machine, in one place; services move statuses with
+# compare-and-set updates that name the expected source status.
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.DRAFT: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {OrderStatus.COMPLETED, OrderStatus.CANCELLED},
+    OrderStatus.COMPLETED: set(),
+    OrderStatus.CANCELLED: set(),
+}
+SUBSCRIPTION_TRANSITIONS: dict[str, set[str]] = {
+    SubscriptionStatus.PENDING_PAYMENT: {SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED},
+    SubscriptionStatus.ACTIVE: {SubscriptionStatus.SUSPENDED, SubscriptionStatus.CANCELLED},
+    SubscriptionStatus.SUSPENDED: {SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED},
+    SubscriptionStatus.CANCELLED: set(),
+}
+SEAT_CHANGE_TRANSITIONS: dict[str, set[str]] = {
+    SeatChangeStatus.PENDING: {
+        SeatChangeStatus.APPLIED, SeatChangeStatus.REJECTED, SeatChangeStatus.CANCELLED
+    },
+    SeatChangeStatus.APPLIED: set(),
+    SeatChangeStatus.REJECTED: set(),
+    SeatChangeStatus.CANCELLED: set(),
+}
+
+
+class Order(models.Model):
+    class Source(models.TextChoices):
+        PANEL = "panel", "панель реселлера"
+        PORTAL = "portal", "клиентский портал"
+        API = "api", "API"
+
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="orders")
+    reseller_plan = models.ForeignKey(
+        "plans.ResellerPlan", on_delete=models.PROTECT, related_name="orders"
+    )
+    seats = models.PositiveIntegerField("рабочих мест")
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PANEL)
+    # What the first period would cost if it started on the confirmation day (S7).
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "заказ"
+        verbose_name_plural = "заказы"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="order_seats_ge_1"),
+            models.CheckConstraint(condition=Q(amount_due__gte=0), name="order_amount_due_ge_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Заказ №{self.pk}"
+
+
+class Subscription(models.Model):
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    reseller_plan = models.ForeignKey(
+        "plans.ResellerPlan", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    seats = models.PositiveIntegerField("рабочих мест")
+    status = models.CharField(
+        max_length=20, choices=SubscriptionStatus.choices,
+        default=SubscriptionStatus.PENDING_PAYMENT, db_index=True,
+    )
+    auto_renew = models.BooleanField("автопродление", default=True)
+    # The day of month calendar-month periods are anchored on (§4.1); set at (re)activation.
+    anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Denormalised end (exclusive) of the latest period, so that the daily run finds the
+    # periods ending on a day with one indexed query instead of one per subscription.
+    expires_on = models.DateField(null=True, blank=True)
+    suspended_on = models.DateField(null=True, blank=True)
+    cancelled_on = models.DateField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "подписка"
+        verbose_name_plural = "подписки"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "expires_on"], name="sub_status_expires")]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1), name="subscription_seats_ge_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Подписка №{self.pk}"
+
+
+class SeatChange(models.Model):
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="seat_changes"
+    )
+    seats = models.PositiveIntegerField("новое число мест")
+    previous_seats = models.PositiveIntegerField("было мест")
+    # The day of the 00:30 Moscow-time sync that applies it (S11).
+    effective_on = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=SeatChangeStatus.choices, default=SeatChangeStatus.PENDING
+    )
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "изменение числа мест"
+        verbose_name_plural = "изменения числа мест"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription"], condition=Q(status="pending"),
+                name="seatchange_one_pending_per_subscription",
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="seatchange_seats_ge_1"),
+        ]
+        indexes = [models.Index(fields=["status", "effective_on"], name="seatchange_due")]
+
+    def __str__(self) -> str:
+        return f"{self.previous_seats} → {self.seats} ({self.effective_on})"
+
+
+class SubscriptionEvent(models.Model):
+    """One row per status transition of a subscription (an audit trail)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    day = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "событие подписки"
+        verbose_name_plural = "события подписок"
+        ordering = ["id"]

@@ -1,0 +1,23 @@
+import pytest
+from django.conf import settings
+
+from config.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process in tests unless a test starts a real worker (tests marked redis)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _email_locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+requires_postgres = pytest.mark.skipif(
+    not settings.IS_POSTGRES, reason="needs PostgreSQL (DATABASE_URL): row locks and concurrency"
+)
