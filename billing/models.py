@@ -68,11 +68,12 @@ class BalanceEntry(models.Model):
         verbose_name_plural = "журнал баланса"
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="balanceentry_amount_nonzero"),
+            # A charge of a free plan still gets its (zero) entry: every closed charge has
+            # exactly one ledger entry (§4.7).
             models.CheckConstraint(
                 condition=(Q(kind="payment", payment__isnull=False, amount__gt=0)
-                           | Q(kind="charge", charge__isnull=False, amount__lt=0)
-                           | Q(kind__in=["refund", "adjustment"])),
+                           | Q(kind="charge", charge__isnull=False, amount__lte=0)
+                           | (Q(kind__in=["refund", "adjustment"]) & ~Q(amount=0))),
                 name="balanceentry_kind_matches_link",
             ),
         ]

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
 
 class EmailStatus(models.TextChoices):
     PENDING = "pending", "ожидает отправки"
+    SENDING = "sending", "отправляется"
     SENT = "sent", "отправлено"
     FAILED = "failed", "ошибка"
     SKIPPED = "skipped", "без e-mail"

@@ -1,0 +1,27 @@
+"""Tenant scoping: who a signed-in user acts for."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from config.errors import NotFound
+
+from .models import Client, Membership, Reseller
+
+
+def membership_for(*, user) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.select_related("reseller", "client").filter(user=user).first()
+
+
+def client_list(*, reseller: Reseller) -> QuerySet[Client]:
+    return Client.objects.filter(reseller=reseller).order_by("name", "id")
+
+
+def client_get(*, reseller: Reseller, client_id: int) -> Client:
+    """Another reseller's client is not found, never forbidden: its existence stays hidden."""
+    client = Client.objects.filter(reseller=reseller, pk=client_id).first()
+    if client is None:
+        raise NotFound("Клиент не найден.", field="client")
+    return client

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from config.errors import ValidationError
+
+from .models import Client, Membership, Reseller
+
+User = get_user_model()
+
+
+def _clean_name(name: str, *, field: str = "name") -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Укажите название.", field=field)
+    if len(name) > 200:
+        raise ValidationError("Название длиннее 200 символов.", field=field)
+    return name
+
+
+def _clean_email(email: str, *, field: str = "email") -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationError("Укажите корректный e-mail.", field=field) from None
+    return email
+
+
+def _clean_inn(inn: str) -> str:
+    inn = (inn or "").strip()
+    if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
+        raise ValidationError("ИНН состоит из 10 или 12 цифр.", field="inn")
+    return inn
+
+
+@transaction.atomic
+def reseller_create(*, name: str, email: str, inn: str = "") -> Reseller:
+    return Reseller.objects.create(
+        name=_clean_name(name), email=_clean_email(email), inn=_clean_inn(inn)
+    )
+
+
+def _user_create(*, username: str, email: str, password: str | None) -> AbstractUser:
+    try:
+        with transaction.atomic():
+            user = User(username=username, email=email)
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save()
+    except IntegrityError:
+        raise ValidationError(
+            "Пользователь с таким e-mail уже существует.", field="email"
+        ) from None
+    return user  # type: ignore[return-value]
+
+
+@transaction.atomic
+def reseller_user_create(
+    *, reseller: Reseller, username: str, email: str, password: str | None = None,
+    role: str = Membership.Role.ADMIN,
+) -> AbstractUser:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError("Укажите имя пользователя.", field="username")
+    user = _user_create(username=username, email=_clean_email(email), password=password)
+    Membership.objects.create(user=user, reseller=reseller, role=role)
+    return user
+
+
+@transaction.atomic
+def client_create(
+    *, reseller: Reseller, name: str, email: str, inn: str = "", password: str | None = None
+) -> Client:
+    """A client of the reseller; its owner (who receives activation data, S9) is a user
+    whose login is the client's e-mail."""
+    name = _clean_name(name)
+    email = _clean_email(email)
+    inn = _clean_inn(inn)
+    if not reseller.is_active:
+        raise ValidationError("Реселлер неактивен.", field="reseller")
+    owner = _user_create(username=email, email=email, password=password)
+    client = Client.objects.create(reseller=reseller, name=name, email=email, inn=inn, owner=owner)
+    Membership.objects.create(user=owner, client=client, role=Membership.Role.OWNER)
+    return client

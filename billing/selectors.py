@@ -1,0 +1,24 @@
+"""Reads of money, scoped by the tenant the caller passes in."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from accounts.models import Client
+
+from .models import Charge, ChargeStatus
+
+
+def client_reserved(*, client: Client) -> Decimal:
+    """Σ open charges: what the balance already has to cover (§4.3)."""
+    total = Charge.objects.filter(client=client, status=ChargeStatus.OPEN).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total or Decimal("0.00")
+
+
+def client_available_balance(*, client: Client) -> Decimal:
+    """balance − Σ open charges (§4.3), as of the client row the caller holds."""
+    return client.balance - client_reserved(client=client)

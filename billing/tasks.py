@@ -1,0 +1,33 @@
+from datetime import date
+
+from celery import chain, shared_task
+from django.utils import timezone
+
+from config.celery import BILLING_RUN_TASK, NIGHTLY_TASK
+
+
+def _day(day_iso: str | None) -> date:
+    # Tasks may read the clock (domain functions never do): the day the job stands for.
+    return date.fromisoformat(day_iso) if day_iso else timezone.localdate()
+
+
+@shared_task(name=BILLING_RUN_TASK, acks_late=True)
+def billing_run_task(day_iso: str | None = None) -> dict:
+    from .services import billing_run
+
+    result = billing_run(day=_day(day_iso))
+    return {"day": result.day.isoformat(), "charges_closed": result.charges_closed,
+            "amount_debited": str(result.amount_debited), "renewed": result.renewed,
+            "suspended": result.suspended, "ended": result.ended,
+            "cancelled": result.cancelled}
+
+
+@shared_task(name=NIGHTLY_TASK, acks_late=True)
+def nightly_run(day_iso: str | None = None) -> str:
+    """00:30: the ESET sync, then, once it has finished, the billing run for the same day,
+    so that a seat change applied on a charge's closing day is billed in that charge (§6)."""
+    from eset_gateway.tasks import eset_sync_task
+
+    day = _day(day_iso).isoformat()
+    chain(eset_sync_task.si(day), billing_run_task.si(day)).apply_async()
+    return day

@@ -1,0 +1,324 @@
+"""Orders, subscriptions and seat changes (S5-S7, S11; DESIGN.md §4.4, §4.6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Client, Membership
+from billing.calendar import seat_days_after_change, seat_days_amount, days_in_month
+from billing.models import Charge, ChargeStatus
+from billing.services import (
+    ZERO,
+    clients_available,
+    both_sides_specs,
+    client_id_chunks,
+    subscription_event,
+    clients_lock,
+    with_subscription_related,
+    period_quote,
+    subscription_activate_if_paid,
+    subscription_payload,
+)
+from billing.time import financial_day, moscow_moment, next_sync_day, require_aware
+from config.errors import Conflict, NotFound, ValidationError
+from eset_gateway.models import CommandKind
+from eset_gateway.outbox import CommandSpec, commands_enqueue
+from notifications.models import NotificationKind
+from notifications.services import notify
+from plans.models import ResellerPlan
+
+from .models import (
+    Order,
+    OrderStatus,
+    SeatChange,
+    SeatChangeStatus,
+    Subscription,
+    SubscriptionEvent,
+    SubscriptionStatus,
+)
+
+
+def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") -> int:
+    """S6: within the plan's limits of the Workplace resource."""
+    if isinstance(seats, bool) or not isinstance(seats, int):
+        if isinstance(seats, str) and seats.strip().isdigit():
+            seats = int(seats.strip())
+        else:
+            raise ValidationError("Число рабочих мест должно быть целым числом.", field=field)
+    vendor = reseller_plan.vendor_plan
+    if not vendor.min_seats <= seats <= vendor.max_seats:
+        raise ValidationError(
+            f"Число рабочих мест должно быть от {vendor.min_seats} до {vendor.max_seats}.",
+            field=field,
+        )
+    return seats
+
+
+def _plan_orderable(*, client: Client, reseller_plan: ResellerPlan, by) -> str:
+    """Checks the plan can be ordered for the client and returns the order's source."""
+    if reseller_plan.reseller_id != client.reseller_id:
+        # Another reseller's plan: not found, its existence stays hidden.
+        raise NotFound("Тарифный план не найден.", field="reseller_plan")
+    if reseller_plan.status != ResellerPlan.Status.ACTIVE:
+        raise ValidationError("Тарифный план не активирован.", field="reseller_plan")
+    if not reseller_plan.vendor_plan.is_available:
+        raise ValidationError("Тарифный план недоступен в каталоге.", field="reseller_plan")
+    membership = Membership.objects.filter(user=by).first() if by is not None else None
+    if membership is not None and membership.client_id is not None:
+        if membership.client_id != client.pk:
+            raise NotFound("Клиент не найден.", field="client")
+        if not reseller_plan.is_published:  # S5: clients order published plans only
+            raise ValidationError("Тарифный план не опубликован.", field="reseller_plan")
+        return Order.Source.PORTAL
+    if membership is not None and membership.reseller_id not in (None, client.reseller_id):
+        raise NotFound("Клиент не найден.", field="client")
+    return Order.Source.PANEL
+
+
+@transaction.atomic
+def order_create(
+    *, client: Client, reseller_plan: ResellerPlan, seats: int | None = None, by=None,
+    at: datetime | None = None,
+) -> Order:
+    """S5-S6: a draft order with the plan's minimum seats unless more are asked for."""
+    source = _plan_orderable(client=client, reseller_plan=reseller_plan, by=by)
+    if seats is None:
+        seats = reseller_plan.vendor_plan.min_seats
+    seats = _seats_clean(seats, reseller_plan=reseller_plan)
+    order = Order(client=client, reseller_plan=reseller_plan, seats=seats, source=source,
+                  created_by=by)
+    if at is not None:
+        order.created_at = require_aware(at)
+    order.save()
+    return order
+
+
+def order_quote(*, order: Order, day: date) -> Decimal:
+    """S7: what activating the order would take if it started on `day`."""
+    return period_quote(reseller_plan=order.reseller_plan, seats=order.seats, starts_on=day).total
+
+
+def order_confirm(*, order: Order, at: datetime) -> Subscription:
+    """S7: the order becomes a subscription awaiting payment; it activates at once when
+    the client's available balance already covers its first period (§4.4)."""
+    require_aware(at)
+    day = financial_day(at)
+    with transaction.atomic():
+        order = Order.objects.select_related("reseller_plan__vendor_plan", "client").get(
+            pk=order.pk
+        )
+        _plan_orderable(client=order.client, reseller_plan=order.reseller_plan, by=None)
+        _seats_clean(order.seats, reseller_plan=order.reseller_plan)
+        amount_due = order_quote(order=order, day=day)
+        if not Order.objects.filter(pk=order.pk, status=OrderStatus.DRAFT).update(
+            status=OrderStatus.CONFIRMED, confirmed_at=at, amount_due=amount_due
+        ):
+            raise Conflict("Заказ уже подтверждён или отменён.", field="order")
+        subscription = Subscription.objects.create(
+            order=order, client=order.client, reseller_plan=order.reseller_plan,
+            seats=order.seats, created_at=at,
+        )
+        SubscriptionEvent.objects.create(
+            subscription=subscription, to_status=SubscriptionStatus.PENDING_PAYMENT, day=day,
+            reason="заказ подтверждён",
+        )
+        return subscription_activate_if_paid(subscription=subscription, at=at)
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, at: datetime) -> Order:
+    """A draft, or a confirmed order still awaiting payment, can be cancelled."""
+    require_aware(at)
+    clients_lock([order.client_id])
+    order.refresh_from_db()
+    if order.status == OrderStatus.DRAFT:
+        Order.objects.filter(pk=order.pk, status=OrderStatus.DRAFT).update(
+            status=OrderStatus.CANCELLED
+        )
+    elif order.status == OrderStatus.CONFIRMED:
+        sub = Subscription.objects.get(order=order)
+        if not Subscription.objects.filter(
+            pk=sub.pk, status=SubscriptionStatus.PENDING_PAYMENT
+        ).update(status=SubscriptionStatus.CANCELLED, cancelled_on=financial_day(at)):
+            raise Conflict("Подписка уже активна: заказ нельзя отменить.", field="order")
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
+        subscription_event(sub, SubscriptionStatus.PENDING_PAYMENT, SubscriptionStatus.CANCELLED,
+               financial_day(at), "заказ отменён").save()
+    else:
+        raise Conflict("Заказ уже выполнен или отменён.", field="order")
+    order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def subscription_set_auto_renew(*, subscription: Subscription, auto_renew: bool) -> Subscription:
+    if not isinstance(auto_renew, bool):
+        raise ValidationError("Укажите да или нет.", field="auto_renew")
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise Conflict("Подписка отменена.", field="subscription")
+    Subscription.objects.filter(pk=subscription.pk).update(auto_renew=auto_renew)
+    subscription.refresh_from_db()
+    return subscription
+
+
+# --------------------------------------------------------------------------- seat changes
+
+
+@dataclass(frozen=True)
+class SeatDelta:
+    """How a seat change from `from_day` moves each open charge and the reserved total."""
+
+    charges: list[tuple[Charge, int, Decimal, Decimal]]  # charge, seat_days, amount, cost
+    extra: Decimal  # Σ new amount − Σ old amount
+
+
+def _seat_delta(*, subscription: Subscription, new_seats: int, from_day: date) -> SeatDelta:
+    """Recomputes the open charges from `from_day` with the new count; days already passed
+    and days in charges already closed keep the old count (§4.6)."""
+    moved, extra = [], ZERO
+    charges = Charge.objects.filter(
+        subscription=subscription, status=ChargeStatus.OPEN, date_to__gte=from_day
+    ).select_related("period")
+    for charge in charges:
+        seat_days = seat_days_after_change(
+            date_from=charge.date_from, date_to=charge.date_to, seat_days=charge.seat_days,
+            old_seats=subscription.seats, new_seats=new_seats, from_day=from_day,
+        )
+        dim = days_in_month(charge.date_from)
+        amount = seat_days_amount(seat_days=seat_days, price=charge.period.seat_price,
+                                  month_days=dim)
+        cost = seat_days_amount(seat_days=seat_days, price=charge.period.purchase_price,
+                                month_days=dim)
+        moved.append((charge, seat_days, amount, cost))
+        extra += amount - charge.amount
+    return SeatDelta(charges=moved, extra=extra)
+
+
+def seat_change_request(
+    *, subscription: Subscription, seats: int, at: datetime, by=None
+) -> SeatChange:
+    """S11: a new seat count, applied at the next 00:30 Moscow-time sync. A newer request
+    replaces a pending one. An increase needs the available balance for the rest of the
+    period, checked now and again when applied."""
+    require_aware(at)
+    effective_on = next_sync_day(at)
+    with transaction.atomic():
+        available = clients_available([subscription.client_id])[subscription.client_id]
+        subscription = Subscription.objects.select_related("reseller_plan__vendor_plan").get(
+            pk=subscription.pk
+        )
+        if subscription.status != SubscriptionStatus.ACTIVE:
+            raise Conflict("Изменить число мест можно только у активной подписки.",
+                           field="subscription")
+        seats = _seats_clean(seats, reseller_plan=subscription.reseller_plan)
+        if seats == subscription.seats:
+            raise ValidationError(
+                f"У подписки уже {seats} рабочих мест.", field="seats"
+            )
+        if seats > subscription.seats:
+            extra = _seat_delta(subscription=subscription, new_seats=seats,
+                                from_day=effective_on).extra
+            if extra > available:
+                raise ValidationError(
+                    f"Недостаточно средств: для увеличения нужно {extra} ₽, доступно "
+                    f"{max(available, ZERO)} ₽.", field="seats", code="insufficient_funds",
+                )
+        SeatChange.objects.filter(
+            subscription=subscription, status=SeatChangeStatus.PENDING
+        ).update(status=SeatChangeStatus.CANCELLED, decided_on=financial_day(at),
+                 reason="заменено новым запросом")
+        try:
+            with transaction.atomic():
+                return SeatChange.objects.create(
+                    subscription=subscription, seats=seats, previous_seats=subscription.seats,
+                    effective_on=effective_on, requested_at=at, requested_by=by,
+                )
+        except IntegrityError:  # a concurrent request won; the client lock makes it rare
+            raise Conflict("Изменение уже запрошено, повторите.", field="seats") from None
+
+
+@transaction.atomic
+def seat_change_cancel(*, seat_change: SeatChange, at: datetime) -> SeatChange:
+    require_aware(at)
+    if not SeatChange.objects.filter(pk=seat_change.pk, status=SeatChangeStatus.PENDING).update(
+        status=SeatChangeStatus.CANCELLED, decided_on=financial_day(at),
+        reason="отменено пользователем",
+    ):
+        raise Conflict("Изменение уже применено или отменено.", field="seat_change")
+    seat_change.refresh_from_db()
+    return seat_change
+
+
+@dataclass(frozen=True)
+class SeatChangeApplyResult:
+    applied: int
+    rejected: int
+
+
+def seat_changes_apply_due(*, day: date) -> SeatChangeApplyResult:
+    """The domain half of the 00:30 sync for `day` (§4.6): every pending change due by
+    `day` is applied from `day` (open charges recomputed, the ESET quantity change written
+    to the outbox) or rejected when an increase no longer has the funds."""
+    at = moscow_moment(day, 0, 30)
+    applied = rejected = 0
+    due = SeatChange.objects.filter(status=SeatChangeStatus.PENDING, effective_on__lte=day)
+    for client_ids in client_id_chunks(due, "subscription__client_id"):
+        with transaction.atomic():
+            available = clients_available(client_ids)
+            changes = list(
+                due.filter(subscription__client_id__in=client_ids)
+                .select_related("subscription__reseller_plan__vendor_plan",
+                                "subscription__client__owner", "subscription__client__reseller")
+                .order_by("subscription__client_id", "id")
+            )
+            specs, commands, updates = [], [], []
+            for change in changes:
+                sub = change.subscription
+                reason = ""
+                delta = None
+                if sub.status != SubscriptionStatus.ACTIVE:
+                    reason = "подписка не активна"
+                else:
+                    delta = _seat_delta(subscription=sub, new_seats=change.seats, from_day=day)
+                    if delta.extra > 0 and delta.extra > available[sub.client_id]:
+                        reason = "недостаточно средств на балансе"
+                if reason or delta is None:
+                    change.status, change.reason, change.decided_on = (
+                        SeatChangeStatus.REJECTED, reason, day)
+                    updates.append(change)
+                    payload = subscription_payload(
+                        sub, seats=change.seats, previous_seats=change.previous_seats,
+                        reason=reason,
+                        amount_due=(delta.extra - max(available[sub.client_id], ZERO))
+                        if delta is not None else "",
+                    )
+                    specs += both_sides_specs(sub, NotificationKind.SEAT_CHANGE_REJECTED,
+                                         f"seat_change_rejected:seatchange:{change.pk}", payload)
+                    rejected += 1
+                    continue
+                available[sub.client_id] -= delta.extra
+                for charge, seat_days, amount, cost in delta.charges:
+                    charge.seat_days, charge.amount, charge.cost = seat_days, amount, cost
+                Charge.objects.bulk_update([c[0] for c in delta.charges],
+                                           ["seat_days", "amount", "cost"])
+                Subscription.objects.filter(pk=sub.pk).update(seats=change.seats)
+                change.status, change.decided_on = SeatChangeStatus.APPLIED, day
+                updates.append(change)
+                # The owner hears of it (with the new key, S11) once ESET has changed it.
+                commands.append(CommandSpec(
+                    subscription_id=sub.pk, kind=CommandKind.CHANGE_QUANTITY,
+                    key=f"change_quantity:seatchange:{change.pk}",
+                    payload={"quantity": change.seats, "effective_on": day.isoformat(),
+                             "previous_quantity": change.previous_seats},
+                    seat_change_id=change.pk,
+                ))
+                applied += 1
+            SeatChange.objects.bulk_update(updates, ["status", "reason", "decided_on"])
+            commands_enqueue(specs=commands, at=at)
+            notify(specs=specs, at=at)
+    return SeatChangeApplyResult(applied=applied, rejected=rejected)
+

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Now
+
+from accounts.models import Reseller
+from config.errors import Conflict, ValidationError
+
+from .models import ResellerPlan, VendorPlan
+
+MAX_PRICE = Decimal("9999999999.99")
+
+
+def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
+    """A money amount from outside: a Decimal (or a decimal string/int), two places at most.
+    Floats are refused: they cannot carry an exact kopeck."""
+    if isinstance(value, float) or isinstance(value, bool):
+        raise ValidationError("Сумма должна быть десятичным числом, не float.", field=field)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError("Укажите сумму числом.", field=field) from None
+    if not amount.is_finite():
+        raise ValidationError("Укажите сумму числом.", field=field)
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError("Не больше двух знаков после запятой.", field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ValidationError(
+            "Сумма должна быть больше нуля." if not allow_zero else "Сумма не может быть отрицательной.",
+            field=field,
+        )
+    if amount > MAX_PRICE:
+        raise ValidationError("Слишком большая сумма.", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def reseller_plan_activate(*, reseller: Reseller, vendor_plan: VendorPlan) -> ResellerPlan:
+    """S2: the reseller starts selling a catalogue plan. Activating twice is harmless."""
+    if not vendor_plan.is_available:
+        raise ValidationError("Тарифный план недоступен в каталоге.", field="vendor_plan")
+    try:
+        with transaction.atomic():
+            plan, _ = ResellerPlan.objects.get_or_create(reseller=reseller, vendor_plan=vendor_plan)
+    except IntegrityError:  # a concurrent activation created it first
+        plan = ResellerPlan.objects.get(reseller=reseller, vendor_plan=vendor_plan)
+    ResellerPlan.objects.filter(pk=plan.pk, status=ResellerPlan.Status.INACTIVE).update(
+        status=ResellerPlan.Status.ACTIVE, activated_at=Now()
+    )
+    plan.refresh_from_db()
+    return plan
+
+
+@transaction.atomic
+def reseller_plan_deactivate(*, reseller_plan: ResellerPlan) -> ResellerPlan:
+    """Stops new orders; running subscriptions keep their plan. A deactivated plan is
+    unpublished too: the portal must not offer what cannot be ordered."""
+    ResellerPlan.objects.filter(pk=reseller_plan.pk).update(
+        status=ResellerPlan.Status.INACTIVE, is_published=False
+    )
+    reseller_plan.refresh_from_db()
+    return reseller_plan
+
+
+@transaction.atomic
+def reseller_plan_set_seat_price(*, reseller_plan: ResellerPlan, seat_price) -> ResellerPlan:
+    """S4: the monthly fee per seat. It applies to periods formed from now on."""
+    price = money_clean(seat_price, field="seat_price", allow_zero=True)
+    ResellerPlan.objects.filter(pk=reseller_plan.pk).update(seat_price=price)
+    reseller_plan.refresh_from_db()
+    return reseller_plan
+
+
+@transaction.atomic
+def reseller_plan_publish(*, reseller_plan: ResellerPlan) -> ResellerPlan:
+    """S5: visible in the client portal. Only an active plan can be published."""
+    updated = ResellerPlan.objects.filter(
+        pk=reseller_plan.pk, status=ResellerPlan.Status.ACTIVE
+    ).update(is_published=True)
+    if not updated:
+        raise Conflict("Сначала активируйте тарифный план.", field="reseller_plan")
+    reseller_plan.refresh_from_db()
+    return reseller_plan
+
+
+@transaction.atomic
+def reseller_plan_unpublish(*, reseller_plan: ResellerPlan) -> ResellerPlan:
+    ResellerPlan.objects.filter(pk=reseller_plan.pk).update(is_published=False)
+    reseller_plan.refresh_from_db()
+    return reseller_plan
