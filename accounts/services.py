@@ -63,7 +63,11 @@ def _user_create(*, username: str, email: str, password: str | None) -> Abstract
 
 @transaction.atomic
 def reseller_user_create(
-    *, reseller: Reseller, username: str, email: str, password: str | None = None,
+    *,
+    reseller: Reseller,
+    username: str,
+    email: str,
+    password: str | None = None,
     role: str = Membership.Role.ADMIN,
 ) -> AbstractUser:
     username = (username or "").strip()

@@ -32,8 +32,10 @@ def period_expires_on(*, starts_on: date, cycle: str, anchor_day: int | None = N
     to that month's length (31 Jan → 28 Feb → 31 Mar)."""
     if cycle == BillingCycle.CALENDAR_MONTH:
         anchor = anchor_day or starts_on.day
-        year, month = (starts_on.year + 1, 1) if starts_on.month == 12 else (
-            starts_on.year, starts_on.month + 1
+        year, month = (
+            (starts_on.year + 1, 1)
+            if starts_on.month == 12
+            else (starts_on.year, starts_on.month + 1)
         )
         return date(year, month, min(anchor, calendar.monthrange(year, month)[1]))
     return starts_on + timedelta(days=30)
@@ -90,7 +92,12 @@ def period_charges(
 
 
 def seat_days_after_change(
-    *, date_from: date, date_to: date, seat_days: int, old_seats: int, new_seats: int,
+    *,
+    date_from: date,
+    date_to: date,
+    seat_days: int,
+    old_seats: int,
+    new_seats: int,
     from_day: date,
 ) -> int:
     """The charge's seat-days when the count moves from `old_seats` to `new_seats` on

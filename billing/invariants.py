@@ -31,14 +31,17 @@ def ledger_violations() -> list[Violation]:
     no open or cancelled charge has one."""
     found: list[Violation] = []
     sums = dict(
-        BalanceEntry.objects.values("client_id").annotate(s=Sum("amount")).order_by()
+        BalanceEntry.objects.values("client_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
         .values_list("client_id", "s")
     )
     for client_id, balance in Client.objects.values_list("id", "balance").iterator():
         total = sums.get(client_id) or Decimal("0.00")
         if total != balance:
-            found.append(Violation(client_id, "balance",
-                                   f"balance {balance} != sum of ledger {total}"))
+            found.append(
+                Violation(client_id, "balance", f"balance {balance} != sum of ledger {total}")
+            )
     for charge_id, client_id, amount, entries, entry_sum in (
         Charge.objects.filter(status=ChargeStatus.CLOSED)
         .annotate(n=Count("ledger_entry"), s=Sum("ledger_entry__amount"))
@@ -46,14 +49,26 @@ def ledger_violations() -> list[Violation]:
         .iterator()
     ):
         if entries != 1 or entry_sum != -amount:
-            found.append(Violation(client_id, "charge_entry",
-                                   f"closed charge {charge_id} ({amount}) has {entries} "
-                                   f"entries summing {entry_sum}"))
-    for charge_id, client_id in Charge.objects.exclude(status=ChargeStatus.CLOSED).filter(
-        ledger_entry__isnull=False
-    ).values_list("id", "client_id"):
-        found.append(Violation(client_id, "charge_entry",
-                               f"charge {charge_id} is not closed but has a ledger entry"))
+            found.append(
+                Violation(
+                    client_id,
+                    "charge_entry",
+                    f"closed charge {charge_id} ({amount}) has {entries} "
+                    f"entries summing {entry_sum}",
+                )
+            )
+    for charge_id, client_id in (
+        Charge.objects.exclude(status=ChargeStatus.CLOSED)
+        .filter(ledger_entry__isnull=False)
+        .values_list("id", "client_id")
+    ):
+        found.append(
+            Violation(
+                client_id,
+                "charge_entry",
+                f"charge {charge_id} is not closed but has a ledger entry",
+            )
+        )
     return found
 
 
@@ -72,25 +87,41 @@ def schedule_violations() -> list[Violation]:
         client_id = period.subscription.client_id
         previous = last_by_sub.get(period.subscription_id)
         if previous is not None and period.starts_on < previous.expires_on:
-            found.append(Violation(client_id, "periods_overlap",
-                                   f"subscription {period.subscription_id}: {previous} and {period}"))
+            found.append(
+                Violation(
+                    client_id,
+                    "periods_overlap",
+                    f"subscription {period.subscription_id}: {previous} and {period}",
+                )
+            )
         last_by_sub[period.subscription_id] = period
         day = period.starts_on
         for charge in charges_by_period.get(period.pk, []):
             if charge.date_from != day:
-                found.append(Violation(client_id, "charges_cover",
-                                       f"period {period}: charge {charge.pk} starts "
-                                       f"{charge.date_from}, expected {day}"))
+                found.append(
+                    Violation(
+                        client_id,
+                        "charges_cover",
+                        f"period {period}: charge {charge.pk} starts "
+                        f"{charge.date_from}, expected {day}",
+                    )
+                )
             if charge.date_from.month != charge.date_to.month or (
                 charge.date_from.year != charge.date_to.year
             ):
-                found.append(Violation(client_id, "charges_cover",
-                                       f"charge {charge.pk} spans two months"))
+                found.append(
+                    Violation(client_id, "charges_cover", f"charge {charge.pk} spans two months")
+                )
             day = charge.date_to + timedelta(days=1)
         if day != period.expires_on:
-            found.append(Violation(client_id, "charges_cover",
-                                   f"period {period}: charges end before {day}, "
-                                   f"period expires {period.expires_on}"))
+            found.append(
+                Violation(
+                    client_id,
+                    "charges_cover",
+                    f"period {period}: charges end before {day}, "
+                    f"period expires {period.expires_on}",
+                )
+            )
     return found
 
 

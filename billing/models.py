@@ -54,7 +54,10 @@ class BalanceEntry(models.Model):
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entry"
     )
     charge = models.OneToOneField(
-        "billing.Charge", null=True, blank=True, on_delete=models.PROTECT,
+        "billing.Charge",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="ledger_entry",
     )
     day = models.DateField()
@@ -71,12 +74,17 @@ class BalanceEntry(models.Model):
             # A charge of a free plan still gets its (zero) entry: every closed charge has
             # exactly one ledger entry (§4.7).
             models.CheckConstraint(
-                condition=(Q(kind="payment", payment__isnull=False, amount__gt=0)
-                           | Q(kind="charge", charge__isnull=False, amount__lte=0)
-                           | (Q(kind__in=["refund", "adjustment"]) & ~Q(amount=0))),
+                condition=(
+                    Q(kind="payment", payment__isnull=False, amount__gt=0)
+                    | Q(kind="charge", charge__isnull=False, amount__lte=0)
+                    | (Q(kind__in=["refund", "adjustment"]) & ~Q(amount=0))
+                ),
                 name="balanceentry_kind_matches_link",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} → {self.balance_after}"
 
 
 class ServicePeriod(models.Model):
@@ -133,7 +141,9 @@ class Charge(models.Model):
     seat_days = models.PositiveIntegerField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     cost = models.DecimalField(max_digits=14, decimal_places=2)
-    status = models.CharField(max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.OPEN)
+    status = models.CharField(
+        max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.OPEN
+    )
     closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -149,8 +159,7 @@ class Charge(models.Model):
             models.CheckConstraint(condition=Q(closes_on__gte=F("date_to")), name="charge_closes"),
             models.CheckConstraint(condition=Q(amount__gte=0, cost__gte=0), name="charge_amounts"),
             models.CheckConstraint(
-                condition=Q(status="closed", closed_on__isnull=False)
-                | ~Q(status="closed"),
+                condition=Q(status="closed", closed_on__isnull=False) | ~Q(status="closed"),
                 name="charge_closed_has_day",
             ),
         ]

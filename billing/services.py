@@ -9,7 +9,6 @@ changes and concurrent runs of the same day for a client, and never spans a netw
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -171,14 +170,25 @@ def clients_available(client_ids: Iterable[int]) -> dict[int, Decimal]:
 
 
 def _ledger_append(
-    *, client_id: int, balance: Decimal, amount: Decimal, kind: str, day: date,
-    payment: Payment | None = None, by=None,
+    *,
+    client_id: int,
+    balance: Decimal,
+    amount: Decimal,
+    kind: str,
+    day: date,
+    payment: Payment | None = None,
+    by=None,
 ) -> Decimal:
     """Appends one entry and moves the cached balance with it; the client row is locked."""
     new_balance = balance + amount
     BalanceEntry.objects.create(
-        client_id=client_id, kind=kind, amount=amount, balance_after=new_balance,
-        payment=payment, day=day, created_by=by,
+        client_id=client_id,
+        kind=kind,
+        amount=amount,
+        balance_after=new_balance,
+        payment=payment,
+        day=day,
+        created_by=by,
     )
     Client.objects.filter(pk=client_id).update(balance=new_balance)
     return new_balance
@@ -187,9 +197,14 @@ def _ledger_append(
 # --------------------------------------------------------------------------- events & payloads
 
 
-def subscription_event(sub: Subscription, from_status: str, to_status: str, day: date, reason: str = ""):
+def subscription_event(
+    sub: Subscription, from_status: str, to_status: str, day: date, reason: str = ""
+):
     return SubscriptionEvent(
-        subscription_id=sub.pk, from_status=from_status, to_status=to_status, day=day,
+        subscription_id=sub.pk,
+        from_status=from_status,
+        to_status=to_status,
+        day=day,
         reason=reason,
     )
 
@@ -205,8 +220,11 @@ def subscription_payload(sub: Subscription, **extra) -> dict:
     }
     for key, value in extra.items():
         payload[key] = (
-            str(value) if isinstance(value, Decimal)
-            else value.isoformat() if isinstance(value, date) else value
+            str(value)
+            if isinstance(value, Decimal)
+            else value.isoformat()
+            if isinstance(value, date)
+            else value
         )
     return payload
 
@@ -224,8 +242,9 @@ class ServeResult:
     resumed: list[int] = field(default_factory=list)
 
 
-def _client_serve(*, client_id: int, day: date, at: datetime, first_order_id: int | None = None
-                  ) -> ServeResult:
+def _client_serve(
+    *, client_id: int, day: date, at: datetime, first_order_id: int | None = None
+) -> ServeResult:
     """Spends a client's available balance on what waits for it (§4.4, §4.5): suspended
     subscriptions are resumed first (service already in use), then pending orders are
     activated oldest first (the order a payment names goes first). Each is served when the
@@ -260,9 +279,11 @@ def _client_serve(*, client_id: int, day: date, at: datetime, first_order_id: in
         available -= quote.total
         previous = sub.status
         moved = Subscription.objects.filter(pk=sub.pk, status=previous).update(
-            status=SubscriptionStatus.ACTIVE, expires_on=quote.expires_on, anchor_day=day.day,
-            suspended_on=None, activated_at=at if previous != SubscriptionStatus.SUSPENDED
-            else F("activated_at"),
+            status=SubscriptionStatus.ACTIVE,
+            expires_on=quote.expires_on,
+            anchor_day=day.day,
+            suspended_on=None,
+            activated_at=at if previous != SubscriptionStatus.SUSPENDED else F("activated_at"),
         )
         if not moved:  # cannot happen under the client lock; refuse to double-serve anyway
             continue
@@ -272,12 +293,16 @@ def _client_serve(*, client_id: int, day: date, at: datetime, first_order_id: in
             Order.objects.filter(pk=sub.order_id, status=OrderStatus.CONFIRMED).update(
                 status=OrderStatus.COMPLETED, completed_at=at
             )
-            events.append(subscription_event(sub, previous, SubscriptionStatus.ACTIVE, day, "оплачено"))
+            events.append(
+                subscription_event(sub, previous, SubscriptionStatus.ACTIVE, day, "оплачено")
+            )
             # The activation data (S9) is sent when ESET has issued the licence: the
             # gateway notifies the owner once the create command succeeds.
             commands.append(
                 CommandSpec(
-                    subscription_id=sub.pk, kind=CommandKind.CREATE, key=f"create:sub:{sub.pk}",
+                    subscription_id=sub.pk,
+                    kind=CommandKind.CREATE,
+                    key=f"create:sub:{sub.pk}",
                     payload={
                         "product_code": sub.reseller_plan.vendor_plan.product_code,
                         "quantity": sub.seats,
@@ -288,16 +313,20 @@ def _client_serve(*, client_id: int, day: date, at: datetime, first_order_id: in
             )
             result.activated.append(sub.pk)
         else:
-            events.append(subscription_event(sub, previous, SubscriptionStatus.ACTIVE, day, "возобновлено"))
+            events.append(
+                subscription_event(sub, previous, SubscriptionStatus.ACTIVE, day, "возобновлено")
+            )
             commands.append(
                 CommandSpec(
-                    subscription_id=sub.pk, kind=CommandKind.RESUME,
+                    subscription_id=sub.pk,
+                    kind=CommandKind.RESUME,
                     key=f"resume:sub:{sub.pk}:{day.isoformat()}",
                 )
             )
             specs.append(
                 owner_spec(
-                    subscription=sub, kind=NotificationKind.RESUMED,
+                    subscription=sub,
+                    kind=NotificationKind.RESUMED,
                     key=f"resumed:sub:{sub.pk}:{day.isoformat()}",
                     payload=subscription_payload(
                         sub, starts_on=day, last_day=quote.last_day, amount=quote.total
@@ -318,8 +347,9 @@ def subscription_activate_if_paid(*, subscription: Subscription, at: datetime) -
     day = financial_day(at)
     with transaction.atomic():
         clients_lock([subscription.client_id])
-        _client_serve(client_id=subscription.client_id, day=day, at=at,
-                      first_order_id=subscription.order_id)
+        _client_serve(
+            client_id=subscription.client_id, day=day, at=at, first_order_id=subscription.order_id
+        )
     subscription.refresh_from_db()
     return subscription
 
@@ -335,20 +365,37 @@ class PaymentOutcome:
 
 
 def payment_register(
-    *, client: Client, amount: Decimal, at: datetime, order: Order | None = None, by=None,
-    method: str = Payment.Method.BANK_TRANSFER, reference: str = "",
+    *,
+    client: Client,
+    amount: Decimal,
+    at: datetime,
+    order: Order | None = None,
+    by=None,
+    method: str = Payment.Method.BANK_TRANSFER,
+    reference: str = "",
 ) -> Payment:
     """S8: money in. The balance grows at once; then whatever waits for money is served."""
     return payment_register_outcome(
-        client=client, amount=amount, at=at, order=order, by=by, method=method,
+        client=client,
+        amount=amount,
+        at=at,
+        order=order,
+        by=by,
+        method=method,
         reference=reference,
     ).payment
 
 
 @transaction.atomic
 def payment_register_outcome(
-    *, client: Client, amount: Decimal, at: datetime, order: Order | None = None, by=None,
-    method: str = Payment.Method.BANK_TRANSFER, reference: str = "",
+    *,
+    client: Client,
+    amount: Decimal,
+    at: datetime,
+    order: Order | None = None,
+    by=None,
+    method: str = Payment.Method.BANK_TRANSFER,
+    reference: str = "",
 ) -> PaymentOutcome:
     amount = money_clean(amount, field="amount")
     require_aware(at)
@@ -367,22 +414,42 @@ def payment_register_outcome(
     if balance is None:
         raise NotFound("Клиент не найден.", field="client")
     payment = Payment.objects.create(
-        client=client, order=order, amount=amount, method=method, reference=reference,
-        paid_at=at, day=day, registered_by=by,
+        client=client,
+        order=order,
+        amount=amount,
+        method=method,
+        reference=reference,
+        paid_at=at,
+        day=day,
+        registered_by=by,
     )
     new_balance = _ledger_append(
-        client_id=client.pk, balance=balance, amount=amount, kind=BalanceEntry.Kind.PAYMENT,
-        day=day, payment=payment, by=by,
+        client_id=client.pk,
+        balance=balance,
+        amount=amount,
+        kind=BalanceEntry.Kind.PAYMENT,
+        day=day,
+        payment=payment,
+        by=by,
     )
     client.balance = new_balance
     notify(
         specs=[
             NotificationSpec(
-                kind=NotificationKind.PAYMENT_RECEIVED, key=f"payment_received:payment:{payment.pk}",
-                reseller_id=client.reseller_id, client_id=client.pk, subscription_id=None,
-                recipient_id=client.owner_id, email_to=client.email,
-                payload={"client": client.name, "amount": str(amount), "reference": reference,
-                         "balance": str(new_balance), "payment_id": payment.pk},
+                kind=NotificationKind.PAYMENT_RECEIVED,
+                key=f"payment_received:payment:{payment.pk}",
+                reseller_id=client.reseller_id,
+                client_id=client.pk,
+                subscription_id=None,
+                recipient_id=client.owner_id,
+                email_to=client.email,
+                payload={
+                    "client": client.name,
+                    "amount": str(amount),
+                    "reference": reference,
+                    "balance": str(new_balance),
+                    "payment_id": payment.pk,
+                },
             )
         ],
         at=at,
@@ -446,8 +513,12 @@ def charges_close_due(*, day: date) -> tuple[int, Decimal]:
                 balances[client_id] -= amount
                 entries.append(
                     BalanceEntry(
-                        client_id=client_id, kind=BalanceEntry.Kind.CHARGE, amount=-amount,
-                        balance_after=balances[client_id], charge_id=charge_id, day=closes_on,
+                        client_id=client_id,
+                        kind=BalanceEntry.Kind.CHARGE,
+                        amount=-amount,
+                        balance_after=balances[client_id],
+                        charge_id=charge_id,
+                        day=closes_on,
                     )
                 )
                 debited += amount
@@ -460,7 +531,8 @@ def charges_close_due(*, day: date) -> tuple[int, Decimal]:
             BalanceEntry.objects.bulk_create(entries, batch_size=2000)
             touched = {r[1] for r in rows}
             Client.objects.bulk_update(
-                [Client(pk=cid, balance=balances[cid]) for cid in touched], ["balance"],
+                [Client(pk=cid, balance=balances[cid]) for cid in touched],
+                ["balance"],
                 batch_size=1000,
             )
             closed += len(ids)
@@ -488,42 +560,81 @@ def periods_roll_over(*, day: date, at: datetime, result: BillingRunResult) -> i
                 assert ended_on is not None
                 if not sub.auto_renew:
                     sub.status, sub.cancelled_on = SubscriptionStatus.CANCELLED, ended_on
-                    events.append(subscription_event(sub, SubscriptionStatus.ACTIVE, sub.status, ended_on,
-                                         "автопродление выключено"))
-                    commands.append(CommandSpec(
-                        subscription_id=sub.pk, kind=CommandKind.SUSPEND,
-                        key=f"suspend:sub:{sub.pk}:{ended_on.isoformat()}"))
-                    specs += both_sides_specs(sub, NotificationKind.CANCELLED, f"cancelled:sub:{sub.pk}",
-                                         subscription_payload(sub, cancelled_on=ended_on,
-                                                              reason="автопродление выключено"))
+                    events.append(
+                        subscription_event(
+                            sub,
+                            SubscriptionStatus.ACTIVE,
+                            sub.status,
+                            ended_on,
+                            "автопродление выключено",
+                        )
+                    )
+                    commands.append(
+                        CommandSpec(
+                            subscription_id=sub.pk,
+                            kind=CommandKind.SUSPEND,
+                            key=f"suspend:sub:{sub.pk}:{ended_on.isoformat()}",
+                        )
+                    )
+                    specs += both_sides_specs(
+                        sub,
+                        NotificationKind.CANCELLED,
+                        f"cancelled:sub:{sub.pk}",
+                        subscription_payload(
+                            sub, cancelled_on=ended_on, reason="автопродление выключено"
+                        ),
+                    )
                     result.ended += 1
                     updates.append(sub)
                     continue
-                quote = period_quote(reseller_plan=sub.reseller_plan, seats=sub.seats,
-                                     starts_on=ended_on, anchor_day=sub.anchor_day)
+                quote = period_quote(
+                    reseller_plan=sub.reseller_plan,
+                    seats=sub.seats,
+                    starts_on=ended_on,
+                    anchor_day=sub.anchor_day,
+                )
                 if quote.total <= available[sub.client_id]:
                     available[sub.client_id] -= quote.total
                     sub.expires_on = quote.expires_on
                     periods.append((sub, quote))
-                    specs.append(owner_spec(
-                        subscription=sub, kind=NotificationKind.RENEWED,
-                        key=f"renewed:sub:{sub.pk}:{ended_on.isoformat()}",
-                        payload=subscription_payload(sub, starts_on=ended_on,
-                                                     last_day=quote.last_day, amount=quote.total)))
+                    specs.append(
+                        owner_spec(
+                            subscription=sub,
+                            kind=NotificationKind.RENEWED,
+                            key=f"renewed:sub:{sub.pk}:{ended_on.isoformat()}",
+                            payload=subscription_payload(
+                                sub, starts_on=ended_on, last_day=quote.last_day, amount=quote.total
+                            ),
+                        )
+                    )
                     result.renewed += 1
                 else:
                     grace = sub.reseller_plan.vendor_plan.suspension_grace_days
                     sub.status, sub.suspended_on = SubscriptionStatus.SUSPENDED, ended_on
-                    events.append(subscription_event(sub, SubscriptionStatus.ACTIVE, sub.status, ended_on,
-                                         "недостаточно средств для продления"))
-                    commands.append(CommandSpec(
-                        subscription_id=sub.pk, kind=CommandKind.SUSPEND,
-                        key=f"suspend:sub:{sub.pk}:{ended_on.isoformat()}"))
+                    events.append(
+                        subscription_event(
+                            sub,
+                            SubscriptionStatus.ACTIVE,
+                            sub.status,
+                            ended_on,
+                            "недостаточно средств для продления",
+                        )
+                    )
+                    commands.append(
+                        CommandSpec(
+                            subscription_id=sub.pk,
+                            kind=CommandKind.SUSPEND,
+                            key=f"suspend:sub:{sub.pk}:{ended_on.isoformat()}",
+                        )
+                    )
                     specs += both_sides_specs(
-                        sub, NotificationKind.RENEWAL_FAILED,
+                        sub,
+                        NotificationKind.RENEWAL_FAILED,
                         f"renewal_failed:sub:{sub.pk}:{ended_on.isoformat()}",
                         subscription_payload(
-                            sub, suspended_on=ended_on, amount=quote.total,
+                            sub,
+                            suspended_on=ended_on,
+                            amount=quote.total,
                             amount_due=quote.total - max(available[sub.client_id], ZERO),
                             cancel_on=ended_on + timedelta(days=grace),
                         ),
@@ -541,12 +652,20 @@ def periods_roll_over(*, day: date, at: datetime, result: BillingRunResult) -> i
     return moved
 
 
-def both_sides_specs(sub: Subscription, kind: str, key: str, payload: dict) -> list[NotificationSpec]:
+def both_sides_specs(
+    sub: Subscription, kind: str, key: str, payload: dict
+) -> list[NotificationSpec]:
     """The owner and the reseller are both told (renewal failed, cancelled, rejected)."""
     return [
         owner_spec(subscription=sub, kind=kind, key=f"{key}:owner", payload=payload),
-        reseller_spec(reseller=sub.client.reseller, kind=kind, key=f"{key}:reseller",
-                      payload=payload, client_id=sub.client_id, subscription_id=sub.pk),
+        reseller_spec(
+            reseller=sub.client.reseller,
+            kind=kind,
+            key=f"{key}:reseller",
+            payload=payload,
+            client_id=sub.client_id,
+            subscription_id=sub.pk,
+        ),
     ]
 
 
@@ -574,18 +693,31 @@ def subscriptions_cancel_overdue(*, day: date, at: datetime) -> int:
                     assert sub.suspended_on is not None
                     sub.status = SubscriptionStatus.CANCELLED
                     sub.cancelled_on = sub.suspended_on + timedelta(days=grace)
-                    events.append(subscription_event(sub, SubscriptionStatus.SUSPENDED, sub.status,
-                                         sub.cancelled_on, "не оплачена после приостановки"))
+                    events.append(
+                        subscription_event(
+                            sub,
+                            SubscriptionStatus.SUSPENDED,
+                            sub.status,
+                            sub.cancelled_on,
+                            "не оплачена после приостановки",
+                        )
+                    )
                     specs += both_sides_specs(
-                        sub, NotificationKind.CANCELLED, f"cancelled:sub:{sub.pk}",
-                        subscription_payload(sub, cancelled_on=sub.cancelled_on,
-                                             reason=f"не оплачена в течение {grace} дней"),
+                        sub,
+                        NotificationKind.CANCELLED,
+                        f"cancelled:sub:{sub.pk}",
+                        subscription_payload(
+                            sub,
+                            cancelled_on=sub.cancelled_on,
+                            reason=f"не оплачена в течение {grace} дней",
+                        ),
                     )
                 Subscription.objects.bulk_update(subs, ["status", "cancelled_on"], batch_size=1000)
                 SeatChange.objects.filter(
                     subscription__in=[s.pk for s in subs], status=SeatChangeStatus.PENDING
-                ).update(status=SeatChangeStatus.CANCELLED, decided_on=day,
-                         reason="подписка отменена")
+                ).update(
+                    status=SeatChangeStatus.CANCELLED, decided_on=day, reason="подписка отменена"
+                )
                 SubscriptionEvent.objects.bulk_create(events, batch_size=1000)
                 notify(specs=specs, at=at)
                 cancelled += len(subs)

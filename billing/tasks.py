@@ -16,10 +16,15 @@ def billing_run_task(day_iso: str | None = None) -> dict:
     from .services import billing_run
 
     result = billing_run(day=_day(day_iso))
-    return {"day": result.day.isoformat(), "charges_closed": result.charges_closed,
-            "amount_debited": str(result.amount_debited), "renewed": result.renewed,
-            "suspended": result.suspended, "ended": result.ended,
-            "cancelled": result.cancelled}
+    return {
+        "day": result.day.isoformat(),
+        "charges_closed": result.charges_closed,
+        "amount_debited": str(result.amount_debited),
+        "renewed": result.renewed,
+        "suspended": result.suspended,
+        "ended": result.ended,
+        "cancelled": result.cancelled,
+    }
 
 
 @shared_task(name=NIGHTLY_TASK, acks_late=True)

@@ -141,10 +141,17 @@ ESET_USERNAME = env("ESET_USERNAME", default="reseller@example.com")
 ESET_PASSWORD = env("ESET_PASSWORD", default="mock-password")
 ESET_TIMEOUT_SECONDS = env.float("ESET_TIMEOUT_SECONDS", default=10.0)
 ESET_MAX_ATTEMPTS = env.int("ESET_MAX_ATTEMPTS", default=8)
+# Retries inside one call (5xx, 429, timeouts) before the command backs off in the outbox,
+# and the first backoff of those retries (doubled each time, with jitter).
+ESET_CALL_ATTEMPTS = env.int("ESET_CALL_ATTEMPTS", default=3)
+ESET_RETRY_BASE_SECONDS = env.float("ESET_RETRY_BASE_SECONDS", default=0.5)
 # How many ESET calls the sync keeps in flight (the API's allowed concurrency).
 ESET_CONCURRENCY = env.int("ESET_CONCURRENCY", default=16)
 # Serve the mock ESET API under /eset-mock/ (on by default; off in production).
 ESET_MOCK_ENABLED = env.bool("ESET_MOCK_ENABLED", default=True)
+if ESET_MOCK_ENABLED:
+    # The host name the in-process ESET client (httpx WSGI transport) gives the mock.
+    ALLOWED_HOSTS.append("eset-mock.local")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -26,18 +26,27 @@ class Notification(models.Model):
     """The notification journal (S9): one row per notification, e-mailed after commit."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="notifications",
     )
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.CASCADE, related_name="notifications"
     )
     client = models.ForeignKey(
-        "accounts.Client", null=True, blank=True, on_delete=models.CASCADE,
+        "accounts.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     subscription = models.ForeignKey(
-        "orders.Subscription", null=True, blank=True, on_delete=models.CASCADE,
+        "orders.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     kind = models.CharField(max_length=32, choices=NotificationKind.choices, db_index=True)

@@ -31,7 +31,9 @@ class NotificationSpec:
     payload: dict = field(default_factory=dict)
 
 
-def owner_spec(*, subscription: Subscription, kind: str, key: str, payload: dict) -> NotificationSpec:
+def owner_spec(
+    *, subscription: Subscription, kind: str, key: str, payload: dict
+) -> NotificationSpec:
     """A notification for the subscription owner (S9). Needs client__owner loaded."""
     client = subscription.client
     owner = client.owner

@@ -43,7 +43,9 @@ SUBSCRIPTION_TRANSITIONS: dict[str, set[str]] = {
 }
 SEAT_CHANGE_TRANSITIONS: dict[str, set[str]] = {
     SeatChangeStatus.PENDING: {
-        SeatChangeStatus.APPLIED, SeatChangeStatus.REJECTED, SeatChangeStatus.CANCELLED
+        SeatChangeStatus.APPLIED,
+        SeatChangeStatus.REJECTED,
+        SeatChangeStatus.CANCELLED,
     },
     SeatChangeStatus.APPLIED: set(),
     SeatChangeStatus.REJECTED: set(),
@@ -96,8 +98,10 @@ class Subscription(models.Model):
     )
     seats = models.PositiveIntegerField("рабочих мест")
     status = models.CharField(
-        max_length=20, choices=SubscriptionStatus.choices,
-        default=SubscriptionStatus.PENDING_PAYMENT, db_index=True,
+        max_length=20,
+        choices=SubscriptionStatus.choices,
+        default=SubscriptionStatus.PENDING_PAYMENT,
+        db_index=True,
     )
     auto_renew = models.BooleanField("автопродление", default=True)
     # The day of month calendar-month periods are anchored on (§4.1); set at (re)activation.
@@ -147,7 +151,8 @@ class SeatChange(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["subscription"], condition=Q(status="pending"),
+                fields=["subscription"],
+                condition=Q(status="pending"),
                 name="seatchange_one_pending_per_subscription",
             ),
             models.CheckConstraint(condition=Q(seats__gte=1), name="seatchange_seats_ge_1"),
@@ -161,9 +166,7 @@ class SeatChange(models.Model):
 class SubscriptionEvent(models.Model):
     """One row per status transition of a subscription (an audit trail)."""
 
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="events"
-    )
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     day = models.DateField()
@@ -174,3 +177,6 @@ class SubscriptionEvent(models.Model):
         verbose_name = "событие подписки"
         verbose_name_plural = "события подписок"
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status} ({self.day})"

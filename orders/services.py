@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,18 +10,17 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from accounts.models import Client, Membership
-from billing.calendar import seat_days_after_change, seat_days_amount, days_in_month
+from billing.calendar import days_in_month, seat_days_after_change, seat_days_amount
 from billing.models import Charge, ChargeStatus
 from billing.services import (
     ZERO,
-    clients_available,
     both_sides_specs,
     client_id_chunks,
-    subscription_event,
+    clients_available,
     clients_lock,
-    with_subscription_related,
     period_quote,
     subscription_activate_if_paid,
+    subscription_event,
     subscription_payload,
 )
 from billing.time import financial_day, moscow_moment, next_sync_day, require_aware
@@ -81,7 +81,11 @@ def _plan_orderable(*, client: Client, reseller_plan: ResellerPlan, by) -> str:
 
 @transaction.atomic
 def order_create(
-    *, client: Client, reseller_plan: ResellerPlan, seats: int | None = None, by=None,
+    *,
+    client: Client,
+    reseller_plan: ResellerPlan,
+    seats: int | None = None,
+    by=None,
     at: datetime | None = None,
 ) -> Order:
     """S5-S6: a draft order with the plan's minimum seats unless more are asked for."""
@@ -89,8 +93,9 @@ def order_create(
     if seats is None:
         seats = reseller_plan.vendor_plan.min_seats
     seats = _seats_clean(seats, reseller_plan=reseller_plan)
-    order = Order(client=client, reseller_plan=reseller_plan, seats=seats, source=source,
-                  created_by=by)
+    order = Order(
+        client=client, reseller_plan=reseller_plan, seats=seats, source=source, created_by=by
+    )
     if at is not None:
         order.created_at = require_aware(at)
     order.save()
@@ -119,11 +124,16 @@ def order_confirm(*, order: Order, at: datetime) -> Subscription:
         ):
             raise Conflict("Заказ уже подтверждён или отменён.", field="order")
         subscription = Subscription.objects.create(
-            order=order, client=order.client, reseller_plan=order.reseller_plan,
-            seats=order.seats, created_at=at,
+            order=order,
+            client=order.client,
+            reseller_plan=order.reseller_plan,
+            seats=order.seats,
+            created_at=at,
         )
         SubscriptionEvent.objects.create(
-            subscription=subscription, to_status=SubscriptionStatus.PENDING_PAYMENT, day=day,
+            subscription=subscription,
+            to_status=SubscriptionStatus.PENDING_PAYMENT,
+            day=day,
             reason="заказ подтверждён",
         )
         return subscription_activate_if_paid(subscription=subscription, at=at)
@@ -146,8 +156,13 @@ def order_cancel(*, order: Order, at: datetime) -> Order:
         ).update(status=SubscriptionStatus.CANCELLED, cancelled_on=financial_day(at)):
             raise Conflict("Подписка уже активна: заказ нельзя отменить.", field="order")
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
-        subscription_event(sub, SubscriptionStatus.PENDING_PAYMENT, SubscriptionStatus.CANCELLED,
-               financial_day(at), "заказ отменён").save()
+        subscription_event(
+            sub,
+            SubscriptionStatus.PENDING_PAYMENT,
+            SubscriptionStatus.CANCELLED,
+            financial_day(at),
+            "заказ отменён",
+        ).save()
     else:
         raise Conflict("Заказ уже выполнен или отменён.", field="order")
     order.refresh_from_db()
@@ -176,23 +191,42 @@ class SeatDelta:
     extra: Decimal  # Σ new amount − Σ old amount
 
 
-def _seat_delta(*, subscription: Subscription, new_seats: int, from_day: date) -> SeatDelta:
-    """Recomputes the open charges from `from_day` with the new count; days already passed
-    and days in charges already closed keep the old count (§4.6)."""
+def _open_charges_from(subscription_ids: list[int], from_day: date) -> dict[int, list[Charge]]:
+    """The open charges that hold days on or after `from_day`, by subscription."""
+    found: dict[int, list[Charge]] = defaultdict(list)
+    for charge in (
+        Charge.objects.filter(
+            subscription_id__in=subscription_ids, status=ChargeStatus.OPEN, date_to__gte=from_day
+        )
+        .select_related("period")
+        .order_by("date_from")
+    ):
+        found[charge.subscription_id].append(charge)
+    return found
+
+
+def _seat_delta(
+    *, charges: list[Charge], old_seats: int, new_seats: int, from_day: date
+) -> SeatDelta:
+    """Recomputes open charges from `from_day` with the new count; days already passed and
+    days in charges already closed keep the old count (§4.6)."""
     moved, extra = [], ZERO
-    charges = Charge.objects.filter(
-        subscription=subscription, status=ChargeStatus.OPEN, date_to__gte=from_day
-    ).select_related("period")
     for charge in charges:
         seat_days = seat_days_after_change(
-            date_from=charge.date_from, date_to=charge.date_to, seat_days=charge.seat_days,
-            old_seats=subscription.seats, new_seats=new_seats, from_day=from_day,
+            date_from=charge.date_from,
+            date_to=charge.date_to,
+            seat_days=charge.seat_days,
+            old_seats=old_seats,
+            new_seats=new_seats,
+            from_day=from_day,
         )
         dim = days_in_month(charge.date_from)
-        amount = seat_days_amount(seat_days=seat_days, price=charge.period.seat_price,
-                                  month_days=dim)
-        cost = seat_days_amount(seat_days=seat_days, price=charge.period.purchase_price,
-                                month_days=dim)
+        amount = seat_days_amount(
+            seat_days=seat_days, price=charge.period.seat_price, month_days=dim
+        )
+        cost = seat_days_amount(
+            seat_days=seat_days, price=charge.period.purchase_price, month_days=dim
+        )
         moved.append((charge, seat_days, amount, cost))
         extra += amount - charge.amount
     return SeatDelta(charges=moved, extra=extra)
@@ -212,30 +246,42 @@ def seat_change_request(
             pk=subscription.pk
         )
         if subscription.status != SubscriptionStatus.ACTIVE:
-            raise Conflict("Изменить число мест можно только у активной подписки.",
-                           field="subscription")
+            raise Conflict(
+                "Изменить число мест можно только у активной подписки.", field="subscription"
+            )
         seats = _seats_clean(seats, reseller_plan=subscription.reseller_plan)
         if seats == subscription.seats:
-            raise ValidationError(
-                f"У подписки уже {seats} рабочих мест.", field="seats"
-            )
+            raise ValidationError(f"У подписки уже {seats} рабочих мест.", field="seats")
         if seats > subscription.seats:
-            extra = _seat_delta(subscription=subscription, new_seats=seats,
-                                from_day=effective_on).extra
+            extra = _seat_delta(
+                charges=_open_charges_from([subscription.pk], effective_on)[subscription.pk],
+                old_seats=subscription.seats,
+                new_seats=seats,
+                from_day=effective_on,
+            ).extra
             if extra > available:
                 raise ValidationError(
                     f"Недостаточно средств: для увеличения нужно {extra} ₽, доступно "
-                    f"{max(available, ZERO)} ₽.", field="seats", code="insufficient_funds",
+                    f"{max(available, ZERO)} ₽.",
+                    field="seats",
+                    code="insufficient_funds",
                 )
         SeatChange.objects.filter(
             subscription=subscription, status=SeatChangeStatus.PENDING
-        ).update(status=SeatChangeStatus.CANCELLED, decided_on=financial_day(at),
-                 reason="заменено новым запросом")
+        ).update(
+            status=SeatChangeStatus.CANCELLED,
+            decided_on=financial_day(at),
+            reason="заменено новым запросом",
+        )
         try:
             with transaction.atomic():
                 return SeatChange.objects.create(
-                    subscription=subscription, seats=seats, previous_seats=subscription.seats,
-                    effective_on=effective_on, requested_at=at, requested_by=by,
+                    subscription=subscription,
+                    seats=seats,
+                    previous_seats=subscription.seats,
+                    effective_on=effective_on,
+                    requested_at=at,
+                    requested_by=by,
                 )
         except IntegrityError:  # a concurrent request won; the client lock makes it rare
             raise Conflict("Изменение уже запрошено, повторите.", field="seats") from None
@@ -245,7 +291,8 @@ def seat_change_request(
 def seat_change_cancel(*, seat_change: SeatChange, at: datetime) -> SeatChange:
     require_aware(at)
     if not SeatChange.objects.filter(pk=seat_change.pk, status=SeatChangeStatus.PENDING).update(
-        status=SeatChangeStatus.CANCELLED, decided_on=financial_day(at),
+        status=SeatChangeStatus.CANCELLED,
+        decided_on=financial_day(at),
         reason="отменено пользователем",
     ):
         raise Conflict("Изменение уже применено или отменено.", field="seat_change")
@@ -271,11 +318,15 @@ def seat_changes_apply_due(*, day: date) -> SeatChangeApplyResult:
             available = clients_available(client_ids)
             changes = list(
                 due.filter(subscription__client_id__in=client_ids)
-                .select_related("subscription__reseller_plan__vendor_plan",
-                                "subscription__client__owner", "subscription__client__reseller")
+                .select_related(
+                    "subscription__reseller_plan__vendor_plan",
+                    "subscription__client__owner",
+                    "subscription__client__reseller",
+                )
                 .order_by("subscription__client_id", "id")
             )
-            specs, commands, updates = [], [], []
+            open_charges = _open_charges_from([c.subscription_id for c in changes], day)
+            specs, commands, updates, charges, subs = [], [], [], [], []
             for change in changes:
                 sub = change.subscription
                 reason = ""
@@ -283,42 +334,64 @@ def seat_changes_apply_due(*, day: date) -> SeatChangeApplyResult:
                 if sub.status != SubscriptionStatus.ACTIVE:
                     reason = "подписка не активна"
                 else:
-                    delta = _seat_delta(subscription=sub, new_seats=change.seats, from_day=day)
+                    delta = _seat_delta(
+                        charges=open_charges[sub.pk],
+                        old_seats=sub.seats,
+                        new_seats=change.seats,
+                        from_day=day,
+                    )
                     if delta.extra > 0 and delta.extra > available[sub.client_id]:
                         reason = "недостаточно средств на балансе"
                 if reason or delta is None:
                     change.status, change.reason, change.decided_on = (
-                        SeatChangeStatus.REJECTED, reason, day)
+                        SeatChangeStatus.REJECTED,
+                        reason,
+                        day,
+                    )
                     updates.append(change)
                     payload = subscription_payload(
-                        sub, seats=change.seats, previous_seats=change.previous_seats,
+                        sub,
+                        seats=change.seats,
+                        previous_seats=change.previous_seats,
                         reason=reason,
                         amount_due=(delta.extra - max(available[sub.client_id], ZERO))
-                        if delta is not None else "",
+                        if delta is not None
+                        else "",
                     )
-                    specs += both_sides_specs(sub, NotificationKind.SEAT_CHANGE_REJECTED,
-                                         f"seat_change_rejected:seatchange:{change.pk}", payload)
+                    specs += both_sides_specs(
+                        sub,
+                        NotificationKind.SEAT_CHANGE_REJECTED,
+                        f"seat_change_rejected:seatchange:{change.pk}",
+                        payload,
+                    )
                     rejected += 1
                     continue
                 available[sub.client_id] -= delta.extra
                 for charge, seat_days, amount, cost in delta.charges:
                     charge.seat_days, charge.amount, charge.cost = seat_days, amount, cost
-                Charge.objects.bulk_update([c[0] for c in delta.charges],
-                                           ["seat_days", "amount", "cost"])
-                Subscription.objects.filter(pk=sub.pk).update(seats=change.seats)
+                    charges.append(charge)
+                sub.seats = change.seats
+                subs.append(sub)
                 change.status, change.decided_on = SeatChangeStatus.APPLIED, day
                 updates.append(change)
                 # The owner hears of it (with the new key, S11) once ESET has changed it.
-                commands.append(CommandSpec(
-                    subscription_id=sub.pk, kind=CommandKind.CHANGE_QUANTITY,
-                    key=f"change_quantity:seatchange:{change.pk}",
-                    payload={"quantity": change.seats, "effective_on": day.isoformat(),
-                             "previous_quantity": change.previous_seats},
-                    seat_change_id=change.pk,
-                ))
+                commands.append(
+                    CommandSpec(
+                        subscription_id=sub.pk,
+                        kind=CommandKind.CHANGE_QUANTITY,
+                        key=f"change_quantity:seatchange:{change.pk}",
+                        payload={
+                            "quantity": change.seats,
+                            "effective_on": day.isoformat(),
+                            "previous_quantity": change.previous_seats,
+                        },
+                        seat_change_id=change.pk,
+                    )
+                )
                 applied += 1
             SeatChange.objects.bulk_update(updates, ["status", "reason", "decided_on"])
+            Charge.objects.bulk_update(charges, ["seat_days", "amount", "cost"], batch_size=1000)
+            Subscription.objects.bulk_update(subs, ["seats"], batch_size=1000)
             commands_enqueue(specs=commands, at=at)
             notify(specs=specs, at=at)
     return SeatChangeApplyResult(applied=applied, rejected=rejected)
-

@@ -19,7 +19,9 @@ class VendorPlan(models.Model):
     min_seats = models.PositiveIntegerField("мин. рабочих мест", default=1)
     max_seats = models.PositiveIntegerField("макс. рабочих мест", default=1000)
     purchase_price = models.DecimalField(
-        "закупочная цена за место в месяц", max_digits=12, decimal_places=2,
+        "закупочная цена за место в месяц",
+        max_digits=12,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
     )
     billing_cycle = models.CharField(

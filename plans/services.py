@@ -16,7 +16,7 @@ MAX_PRICE = Decimal("9999999999.99")
 def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
     """A money amount from outside: a Decimal (or a decimal string/int), two places at most.
     Floats are refused: they cannot carry an exact kopeck."""
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, float | bool):
         raise ValidationError("Сумма должна быть десятичным числом, не float.", field=field)
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -24,16 +24,17 @@ def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
         raise ValidationError("Укажите сумму числом.", field=field) from None
     if not amount.is_finite():
         raise ValidationError("Укажите сумму числом.", field=field)
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError("Не больше двух знаков после запятой.", field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValidationError(
-            "Сумма должна быть больше нуля." if not allow_zero else "Сумма не может быть отрицательной.",
-            field=field,
-        )
     if amount > MAX_PRICE:
         raise ValidationError("Слишком большая сумма.", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError("Не больше двух знаков после запятой.", field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ValidationError(
+            "Сумма должна быть больше нуля."
+            if not allow_zero
+            else "Сумма не может быть отрицательной.",
+            field=field,
+        )
     return amount.quantize(Decimal("0.01"))
 
 

@@ -37,12 +37,14 @@ def test_seed_example_through_first_renewal():
     assert sub.status == SubscriptionStatus.PENDING_PAYMENT
     assert order.amount_due == Decimal("483.87")  # 290.32 + 193.55
 
-    payment_register(client=client, amount=Decimal("1000.00"), at=msk(2026, 12, 14, 11), order=order)
+    payment_register(
+        client=client, amount=Decimal("1000.00"), at=msk(2026, 12, 14, 11), order=order
+    )
     sub.refresh_from_db()
     assert sub.status == SubscriptionStatus.ACTIVE
-    assert list(ServicePeriod.objects.filter(subscription=sub).values_list("starts_on", "expires_on")) == [
-        (date(2026, 12, 14), date(2027, 1, 13))
-    ]
+    assert list(
+        ServicePeriod.objects.filter(subscription=sub).values_list("starts_on", "expires_on")
+    ) == [(date(2026, 12, 14), date(2027, 1, 13))]
     assert charges(sub) == [
         (date(2026, 12, 14), date(2026, 12, 31), date(2026, 12, 31), Decimal("290.32"), "open"),
         (date(2027, 1, 1), date(2027, 1, 12), date(2027, 1, 13), Decimal("193.55"), "open"),
