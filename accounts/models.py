@@ -68,8 +68,10 @@ class Membership(models.Model):
         constraints = [
             # A user acts for exactly one reseller or exactly one client.
             models.CheckConstraint(
-                condition=(Q(reseller__isnull=False, client__isnull=True)
-                           | Q(reseller__isnull=True, client__isnull=False)),
+                condition=(
+                    Q(reseller__isnull=False, client__isnull=True)
+                    | Q(reseller__isnull=True, client__isnull=False)
+                ),
                 name="membership_one_tenant",
             ),
         ]

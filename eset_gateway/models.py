@@ -91,7 +91,8 @@ class GatewayCommand(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="gatewaycommand_due"),
             models.Index(
-                fields=["subscription", "id"], condition=~Q(state="done"),
+                fields=["subscription", "id"],
+                condition=~Q(state="done"),
                 name="gatewaycommand_open_by_sub",
             ),
         ]
