@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User as UserModel
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -45,7 +45,7 @@ def reseller_create(*, name: str, email: str, inn: str = "") -> Reseller:
     )
 
 
-def _user_create(*, username: str, email: str, password: str | None) -> AbstractUser:
+def _user_create(*, username: str, email: str, password: str | None) -> UserModel:
     try:
         with transaction.atomic():
             user = User(username=username, email=email)
@@ -58,7 +58,7 @@ def _user_create(*, username: str, email: str, password: str | None) -> Abstract
         raise ValidationError(
             "Пользователь с таким e-mail уже существует.", field="email"
         ) from None
-    return user  # type: ignore[return-value]
+    return user
 
 
 @transaction.atomic
@@ -69,7 +69,7 @@ def reseller_user_create(
     email: str,
     password: str | None = None,
     role: str = Membership.Role.ADMIN,
-) -> AbstractUser:
+) -> UserModel:
     username = (username or "").strip()
     if not username:
         raise ValidationError("Укажите имя пользователя.", field="username")
