@@ -9,6 +9,7 @@ from django.db.models import Sum
 from accounts.models import Client
 
 from .models import Charge, ChargeStatus
+from .services import money
 
 
 def client_reserved(*, client: Client) -> Decimal:
@@ -16,7 +17,7 @@ def client_reserved(*, client: Client) -> Decimal:
     total = Charge.objects.filter(client=client, status=ChargeStatus.OPEN).aggregate(
         total=Sum("amount")
     )["total"]
-    return total or Decimal("0.00")
+    return money(total)
 
 
 def client_available_balance(*, client: Client) -> Decimal:

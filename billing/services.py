@@ -35,7 +35,7 @@ from orders.models import (
 from plans.models import ResellerPlan
 from plans.services import money_clean
 
-from .calendar import ChargeSlice, period_charges, period_expires_on
+from .calendar import CENT, ChargeSlice, period_charges, period_expires_on
 from .models import BalanceEntry, Charge, ChargeStatus, Payment, ServicePeriod
 from .time import financial_day, require_aware
 
@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 # cheap next to the rows they move, small enough that row locks stay short.
 CHUNK_CLIENTS = 500
 ZERO = Decimal("0.00")
+
+
+def money(value: Decimal | None) -> Decimal:
+    return (value or ZERO).quantize(CENT)
 
 
 # --------------------------------------------------------------------------- quotes
@@ -159,7 +163,8 @@ def _open_totals(client_ids: Iterable[int]) -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    return {r["client_id"]: r["total"] or ZERO for r in rows}
+    # SQLite sums decimals as floats-with-many-places; the kopeck is the unit everywhere.
+    return {r["client_id"]: money(r["total"]) for r in rows}
 
 
 def clients_available(client_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -341,17 +346,13 @@ def _client_serve(
     return result
 
 
-def subscription_activate_if_paid(*, subscription: Subscription, at: datetime) -> Subscription:
-    """Activates a confirmed subscription when the available balance covers it (§4.4)."""
+@transaction.atomic
+def client_serve_waiting(*, client: Client, at: datetime) -> ServeResult:
+    """Activates or resumes what the client's available balance already covers, oldest
+    first (§4.4): a newly confirmed order does not jump an older one waiting for money."""
     require_aware(at)
-    day = financial_day(at)
-    with transaction.atomic():
-        clients_lock([subscription.client_id])
-        _client_serve(
-            client_id=subscription.client_id, day=day, at=at, first_order_id=subscription.order_id
-        )
-    subscription.refresh_from_db()
-    return subscription
+    clients_lock([client.pk])
+    return _client_serve(client_id=client.pk, day=financial_day(at), at=at)
 
 
 # --------------------------------------------------------------------------- payments
@@ -404,15 +405,19 @@ def payment_register_outcome(
     reference = (reference or "").strip()
     if len(reference) > 200:
         raise ValidationError("Основание длиннее 200 символов.", field="reference")
-    if order is not None:
-        if order.client_id != client.pk:
-            raise NotFound("Заказ не найден.", field="order")
-        if order.status != OrderStatus.CONFIRMED:
-            raise Conflict("Заказ не ожидает оплаты.", field="order")
+    if order is not None and order.client_id != client.pk:
+        raise NotFound("Заказ не найден.", field="order")
     day = financial_day(at)
     balance = clients_lock([client.pk]).get(client.pk)
     if balance is None:
         raise NotFound("Клиент не найден.", field="client")
+    # The order's state is read under the client lock, not taken from the caller's object:
+    # it may have been confirmed, paid or cancelled since the caller loaded it.
+    if (
+        order is not None
+        and not Order.objects.filter(pk=order.pk, status=OrderStatus.CONFIRMED).exists()
+    ):
+        raise Conflict("Заказ не ожидает оплаты.", field="order")
     payment = Payment.objects.create(
         client=client,
         order=order,

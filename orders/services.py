@@ -16,10 +16,10 @@ from billing.services import (
     ZERO,
     both_sides_specs,
     client_id_chunks,
+    client_serve_waiting,
     clients_available,
     clients_lock,
     period_quote,
-    subscription_activate_if_paid,
     subscription_event,
     subscription_payload,
 )
@@ -45,7 +45,7 @@ from .models import (
 def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") -> int:
     """S6: within the plan's limits of the Workplace resource."""
     if isinstance(seats, bool) or not isinstance(seats, int):
-        if isinstance(seats, str) and seats.strip().isdigit():
+        if isinstance(seats, str) and seats.strip().isascii() and seats.strip().isdigit():
             seats = int(seats.strip())
         else:
             raise ValidationError("Число рабочих мест должно быть целым числом.", field=field)
@@ -113,21 +113,22 @@ def order_confirm(*, order: Order, at: datetime) -> Subscription:
     require_aware(at)
     day = financial_day(at)
     with transaction.atomic():
-        order = Order.objects.select_related("reseller_plan__vendor_plan", "client").get(
+        clients_lock([order.client_id])
+        current = Order.objects.select_related("reseller_plan__vendor_plan", "client").get(
             pk=order.pk
         )
-        _plan_orderable(client=order.client, reseller_plan=order.reseller_plan, by=None)
-        _seats_clean(order.seats, reseller_plan=order.reseller_plan)
-        amount_due = order_quote(order=order, day=day)
+        _plan_orderable(client=current.client, reseller_plan=current.reseller_plan, by=None)
+        _seats_clean(current.seats, reseller_plan=current.reseller_plan)
+        amount_due = order_quote(order=current, day=day)
         if not Order.objects.filter(pk=order.pk, status=OrderStatus.DRAFT).update(
             status=OrderStatus.CONFIRMED, confirmed_at=at, amount_due=amount_due
         ):
             raise Conflict("Заказ уже подтверждён или отменён.", field="order")
         subscription = Subscription.objects.create(
-            order=order,
-            client=order.client,
-            reseller_plan=order.reseller_plan,
-            seats=order.seats,
+            order=current,
+            client=current.client,
+            reseller_plan=current.reseller_plan,
+            seats=current.seats,
             created_at=at,
         )
         SubscriptionEvent.objects.create(
@@ -136,7 +137,10 @@ def order_confirm(*, order: Order, at: datetime) -> Subscription:
             day=day,
             reason="заказ подтверждён",
         )
-        return subscription_activate_if_paid(subscription=subscription, at=at)
+        client_serve_waiting(client=current.client, at=at)
+    subscription.refresh_from_db()
+    order.refresh_from_db()
+    return subscription
 
 
 @transaction.atomic

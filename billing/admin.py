@@ -1,0 +1,151 @@
+"""Operator admin for money: payments, the ledger, service periods and charges.
+
+All read-only. Money moves only through `billing.services` (payment registration, the daily
+run), each move recorded in the ledger with who made it."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+
+from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
+from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "client",
+        "reseller",
+        "amount_rub",
+        "method",
+        "order",
+        "reference",
+        "day",
+        "paid_at",
+        "registered_by",
+    )
+    list_display_links = ("id", "client")
+    list_select_related = ("client__reseller", "order", "registered_by")
+    list_filter = ("method",)
+    search_fields = ("=id", "client__name", "client__inn", "reference", "=order__id")
+    date_hierarchy = "day"
+    readonly_fields = ("amount_rub",)
+
+    @admin.display(description="реселлер", ordering="client__reseller__name")
+    def reseller(self, obj: Payment) -> str:
+        return str(obj.client.reseller)
+
+    @admin.display(description="сумма", ordering="amount")
+    def amount_rub(self, obj: Payment) -> SafeString:
+        return rub(obj.amount)
+
+
+@admin.register(BalanceEntry)
+class BalanceEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "day",
+        "client",
+        "kind",
+        "amount_rub",
+        "balance_after_rub",
+        "payment",
+        "charge",
+        "created_by",
+        "created_at",
+    )
+    list_display_links = ("id", "day")
+    list_select_related = ("client", "payment", "charge", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("=id", "client__name", "client__inn", "=payment__id", "=charge__id")
+    date_hierarchy = "day"
+    readonly_fields = ("amount_rub", "balance_after_rub")
+
+    @admin.display(description="сумма", ordering="amount")
+    def amount_rub(self, obj: BalanceEntry) -> SafeString:
+        return rub(obj.amount)
+
+    @admin.display(description="баланс после", ordering="balance_after")
+    def balance_after_rub(self, obj: BalanceEntry) -> SafeString:
+        return rub(obj.balance_after)
+
+
+class PeriodChargeInline(ReadOnlyInline):
+    model = Charge
+    fields = (
+        "date_from",
+        "date_to",
+        "closes_on",
+        "seat_days",
+        "amount",
+        "cost",
+        "status",
+        "closed_on",
+    )
+
+
+@admin.register(ServicePeriod)
+class ServicePeriodAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "subscription",
+        "client",
+        "starts_on",
+        "expires_on",
+        "seat_price_rub",
+        "purchase_price_rub",
+    )
+    list_select_related = ("subscription__client",)
+    search_fields = ("=subscription__id", "subscription__client__name")
+    date_hierarchy = "starts_on"
+    inlines = (PeriodChargeInline,)
+
+    @admin.display(description="клиент", ordering="subscription__client__name")
+    def client(self, obj: ServicePeriod) -> str:
+        return str(obj.subscription.client)
+
+    @admin.display(description="цена места", ordering="seat_price")
+    def seat_price_rub(self, obj: ServicePeriod) -> SafeString:
+        return rub(obj.seat_price)
+
+    @admin.display(description="закупочная цена", ordering="purchase_price")
+    def purchase_price_rub(self, obj: ServicePeriod) -> SafeString:
+        return rub(obj.purchase_price)
+
+
+@admin.register(Charge)
+class ChargeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "client",
+        "subscription",
+        "date_from",
+        "date_to",
+        "closes_on",
+        "seat_days",
+        "amount_rub",
+        "cost_rub",
+        "margin_rub",
+        "status",
+        "closed_on",
+    )
+    list_display_links = ("id", "client")
+    list_select_related = ("client", "subscription")
+    list_filter = ("status",)
+    search_fields = ("=id", "=subscription__id", "client__name", "client__inn")
+    date_hierarchy = "closes_on"
+    readonly_fields = ("amount_rub", "cost_rub", "margin_rub")
+
+    @admin.display(description="сумма клиенту", ordering="amount")
+    def amount_rub(self, obj: Charge) -> SafeString:
+        return rub(obj.amount)
+
+    @admin.display(description="закупка", ordering="cost")
+    def cost_rub(self, obj: Charge) -> SafeString:
+        return rub(obj.cost)
+
+    @admin.display(description="маржа реселлера")
+    def margin_rub(self, obj: Charge) -> SafeString:
+        return rub(obj.amount - obj.cost)
