@@ -27,8 +27,14 @@ from plans.services import (
 @admin.register(VendorPlan)
 class VendorPlanAdmin(admin.ModelAdmin):
     list_display = (
-        "name", "product_code", "min_seats", "max_seats", "purchase_price_rub",
-        "billing_cycle", "suspension_grace_days", "is_available",
+        "name",
+        "product_code",
+        "min_seats",
+        "max_seats",
+        "purchase_price_rub",
+        "billing_cycle",
+        "suspension_grace_days",
+        "is_available",
     )
     list_filter = ("is_available", "billing_cycle")
     search_fields = ("name", "product_code")
@@ -36,8 +42,15 @@ class VendorPlanAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "product_code", "description", "is_available")}),
         (
             "Ресурс «Рабочее место»",
-            {"fields": ("min_seats", "max_seats", "purchase_price", "billing_cycle",
-                        "suspension_grace_days")},
+            {
+                "fields": (
+                    "min_seats",
+                    "max_seats",
+                    "purchase_price",
+                    "billing_cycle",
+                    "suspension_grace_days",
+                )
+            },
         ),
     )
 
@@ -72,16 +85,27 @@ def _run_each(
 @admin.register(ResellerPlan)
 class ResellerPlanAdmin(admin.ModelAdmin):
     list_display = (
-        "vendor_plan", "reseller", "status", "seat_price_rub", "purchase_price_rub",
-        "is_published", "activated_at",
+        "vendor_plan",
+        "reseller",
+        "status",
+        "seat_price_rub",
+        "purchase_price_rub",
+        "is_published",
+        "activated_at",
     )
     list_select_related = ("vendor_plan", "reseller")
     list_filter = ("status", "is_published", ("vendor_plan", admin.RelatedOnlyFieldListFilter))
     search_fields = ("vendor_plan__name", "vendor_plan__product_code", "reseller__name")
     date_hierarchy = "activated_at"
     fields = (
-        "reseller", "vendor_plan", "status", "seat_price_rub", "purchase_price_rub",
-        "is_published", "activated_at", "updated_at",
+        "reseller",
+        "vendor_plan",
+        "status",
+        "seat_price_rub",
+        "purchase_price_rub",
+        "is_published",
+        "activated_at",
+        "updated_at",
     )
     readonly_fields = fields
     actions = ("activate", "deactivate", "publish", "unpublish")
@@ -113,7 +137,9 @@ class ResellerPlanAdmin(admin.ModelAdmin):
     @admin.action(description="Активировать", permissions=["manage"])
     def activate(self, request: HttpRequest, queryset: QuerySet[ResellerPlan]) -> None:
         _run_each(
-            self, request, queryset,
+            self,
+            request,
+            queryset,
             lambda p: reseller_plan_activate(reseller=p.reseller, vendor_plan=p.vendor_plan),
             "Активировано",
         )
@@ -121,20 +147,29 @@ class ResellerPlanAdmin(admin.ModelAdmin):
     @admin.action(description="Деактивировать (и снять с публикации)", permissions=["manage"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[ResellerPlan]) -> None:
         _run_each(
-            self, request, queryset,
-            lambda p: reseller_plan_deactivate(reseller_plan=p), "Деактивировано",
+            self,
+            request,
+            queryset,
+            lambda p: reseller_plan_deactivate(reseller_plan=p),
+            "Деактивировано",
         )
 
     @admin.action(description="Опубликовать в клиентском портале", permissions=["manage"])
     def publish(self, request: HttpRequest, queryset: QuerySet[ResellerPlan]) -> None:
         _run_each(
-            self, request, queryset,
-            lambda p: reseller_plan_publish(reseller_plan=p), "Опубликовано",
+            self,
+            request,
+            queryset,
+            lambda p: reseller_plan_publish(reseller_plan=p),
+            "Опубликовано",
         )
 
     @admin.action(description="Снять с публикации", permissions=["manage"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[ResellerPlan]) -> None:
         _run_each(
-            self, request, queryset,
-            lambda p: reseller_plan_unpublish(reseller_plan=p), "Снято с публикации",
+            self,
+            request,
+            queryset,
+            lambda p: reseller_plan_unpublish(reseller_plan=p),
+            "Снято с публикации",
         )

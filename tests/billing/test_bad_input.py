@@ -1,0 +1,490 @@
+"""Bad input for every domain service (DESIGN.md §4.7.4, §12): an ApplicationError subclass
+naming the field, and nothing written. "Nothing" is checked over every row of every model
+a service touches, the client's cached balance included."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from accounts.models import Client, Membership, Reseller
+from accounts.services import client_create, reseller_create, reseller_user_create
+from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
+from billing.services import billing_run, payment_register
+from config.errors import ApplicationError, Conflict, NotFound, ValidationError
+from eset_gateway.models import GatewayCommand
+from notifications.models import Notification
+from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
+from orders.services import (
+    order_confirm,
+    order_create,
+    seat_change_request,
+)
+from plans.models import ResellerPlan, VendorPlan
+from plans.services import (
+    reseller_plan_activate,
+    reseller_plan_deactivate,
+    reseller_plan_publish,
+    reseller_plan_set_seat_price,
+)
+from tests.factories import (
+    ClientFactory,
+    ResellerFactory,
+    ResellerPlanFactory,
+    VendorPlanFactory,
+    msk,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    get_user_model(),
+    Reseller,
+    Client,
+    Membership,
+    VendorPlan,
+    ResellerPlan,
+    Order,
+    Subscription,
+    SubscriptionEvent,
+    Payment,
+    BalanceEntry,
+    Charge,
+    ServicePeriod,
+    SeatChange,
+    Notification,
+    GatewayCommand,
+]
+
+
+def snapshot():
+    """Every row of every model, with every column: a write of any kind shows."""
+    return {m.__name__: list(m.objects.order_by("pk").values()) for m in MODELS}
+
+
+@pytest.fixture
+def w():
+    """Reseller A (plans: published, unpublished, inactive, unavailable in the catalogue;
+    clients A1 with an active 5-seat subscription, a confirmed unpaid order and a draft,
+    A2 with a confirmed order) and reseller B (a plan, a client, a panel user)."""
+    a = ResellerFactory()
+    vendor = VendorPlanFactory(min_seats=2, max_seats=10, purchase_price=Decimal("60.00"))
+    plan = ResellerPlanFactory(reseller=a, vendor_plan=vendor, seat_price=Decimal("100.00"))
+    unpublished = ResellerPlanFactory(reseller=a, is_published=False)
+    inactive = ResellerPlanFactory(
+        reseller=a, status=ResellerPlan.Status.INACTIVE, is_published=False
+    )
+    unavailable_vendor = VendorPlanFactory(is_available=False)
+    unavailable = ResellerPlanFactory(reseller=a, vendor_plan=unavailable_vendor)
+    a1 = ClientFactory(reseller=a)
+    a2 = ClientFactory(reseller=a)
+
+    payment_register(client=a1, amount=Decimal("600.00"), at=msk(2026, 12, 14, 9))
+    active = order_confirm(
+        order=order_create(client=a1, reseller_plan=plan, seats=5), at=msk(2026, 12, 14, 10)
+    )
+    assert active.status == "active"
+    pending = order_confirm(
+        order=order_create(client=a1, reseller_plan=plan, seats=5), at=msk(2026, 12, 14, 11)
+    )
+    assert pending.status == "pending_payment"
+    draft = order_create(client=a1, reseller_plan=plan, seats=3)
+    a2_sub = order_confirm(
+        order=order_create(client=a2, reseller_plan=plan), at=msk(2026, 12, 14, 12)
+    )
+
+    b = ResellerFactory()
+    b_plan = ResellerPlanFactory(reseller=b)
+    b1 = ClientFactory(reseller=b)
+    b_user = reseller_user_create(reseller=b, username="b-manager", email="b@example.com")
+    inactive_reseller = ResellerFactory(is_active=False)
+    return SimpleNamespace(
+        a=a,
+        b=b,
+        vendor=vendor,
+        plan=plan,
+        unpublished=unpublished,
+        inactive=inactive,
+        unavailable=unavailable,
+        unavailable_vendor=unavailable_vendor,
+        a1=a1,
+        a2=a2,
+        b1=b1,
+        b_plan=b_plan,
+        b_user=b_user,
+        inactive_reseller=inactive_reseller,
+        active=active,
+        pending=pending,
+        pending_order=Order.objects.get(pk=pending.order_id),
+        completed_order=Order.objects.get(pk=active.order_id),
+        draft=draft,
+        a2_order=Order.objects.get(pk=a2_sub.order_id),
+    )
+
+
+def refused(call, error, field):
+    before = snapshot()
+    with pytest.raises(error) as exc:
+        call()
+    assert isinstance(exc.value, ApplicationError)
+    assert exc.value.field == field
+    assert exc.value.message
+    assert snapshot() == before
+    return exc.value
+
+
+AT = msk(2026, 12, 20, 12)
+NAIVE = datetime(2026, 12, 20, 12, 0)
+
+
+# --------------------------------------------------------------------------- accounts
+
+ACCOUNTS = {
+    "reseller_empty_name": (lambda w: reseller_create(name="", email="x@example.com"), "name"),
+    "reseller_blank_name": (lambda w: reseller_create(name="   ", email="x@example.com"), "name"),
+    "reseller_none_name": (lambda w: reseller_create(name=None, email="x@example.com"), "name"),
+    "reseller_long_name": (
+        lambda w: reseller_create(name="Я" * 201, email="x@example.com"),
+        "name",
+    ),
+    "reseller_bad_email": (lambda w: reseller_create(name="R", email="not-an-email"), "email"),
+    "reseller_empty_email": (lambda w: reseller_create(name="R", email=""), "email"),
+    "reseller_email_no_domain": (lambda w: reseller_create(name="R", email="x@"), "email"),
+    "reseller_bad_inn": (
+        lambda w: reseller_create(name="R", email="x@example.com", inn="12345"),
+        "inn",
+    ),
+    "client_empty_name": (
+        lambda w: client_create(reseller=w.a, name="", email="new@example.com"),
+        "name",
+    ),
+    "client_long_name": (
+        lambda w: client_create(reseller=w.a, name="x" * 201, email="new@example.com"),
+        "name",
+    ),
+    "client_bad_email": (
+        lambda w: client_create(reseller=w.a, name="C", email="new at example.com"),
+        "email",
+    ),
+    "client_empty_email": (lambda w: client_create(reseller=w.a, name="C", email=""), "email"),
+    "client_duplicate_email": (
+        lambda w: client_create(reseller=w.a, name="C", email=w.a1.email),
+        "email",
+    ),
+    "client_duplicate_email_other_case_other_reseller": (
+        lambda w: client_create(reseller=w.b, name="C", email=w.a1.email.upper()),
+        "email",
+    ),
+    "client_bad_inn": (
+        lambda w: client_create(reseller=w.a, name="C", email="new@example.com", inn="abcdefghij"),
+        "inn",
+    ),
+    "client_inactive_reseller": (
+        lambda w: client_create(reseller=w.inactive_reseller, name="C", email="new@example.com"),
+        "reseller",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ACCOUNTS.keys())
+def test_accounts_bad_input(w, case):
+    call, field = ACCOUNTS[case]
+    refused(lambda: call(w), ValidationError, field)
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def test_activate_unavailable_vendor_plan(w):
+    vendor = VendorPlanFactory(is_available=False)
+    refused(
+        lambda: reseller_plan_activate(reseller=w.a, vendor_plan=vendor),
+        ValidationError,
+        "vendor_plan",
+    )
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        Decimal("-1.00"),
+        "-0.01",
+        "1.001",
+        Decimal("0.005"),
+        1.5,
+        "abc",
+        "",
+        None,
+        True,
+        Decimal("NaN"),
+        Decimal("Infinity"),
+        "10000000000.00",
+    ],
+    ids=repr,
+)
+def test_set_seat_price_bad(w, price):
+    refused(
+        lambda: reseller_plan_set_seat_price(reseller_plan=w.plan, seat_price=price),
+        ValidationError,
+        "seat_price",
+    )
+    assert ResellerPlan.objects.get(pk=w.plan.pk).seat_price == Decimal("100.00")
+
+
+def test_publish_inactive_plan(w):
+    refused(lambda: reseller_plan_publish(reseller_plan=w.inactive), Conflict, "reseller_plan")
+    assert not ResellerPlan.objects.get(pk=w.inactive.pk).is_published
+
+
+# --------------------------------------------------------------------------- orders
+
+ORDERS = {
+    "seats_zero": (lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=0), "seats"),
+    "seats_negative": (
+        lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=-3),
+        "seats",
+    ),
+    "seats_below_min": (
+        lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=1),
+        "seats",
+    ),
+    "seats_above_max": (
+        lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=11),
+        "seats",
+    ),
+    "seats_float": (lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=2.5), "seats"),
+    "seats_text": (lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats="abc"), "seats"),
+    "seats_bool": (lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=True), "seats"),
+    "seats_decimal": (
+        lambda w: order_create(client=w.a1, reseller_plan=w.plan, seats=Decimal("3")),
+        "seats",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ORDERS.keys())
+def test_order_create_bad_seats(w, case):
+    call, field = ORDERS[case]
+    refused(lambda: call(w), ValidationError, field)
+
+
+def test_order_another_resellers_plan(w):
+    refused(
+        lambda: order_create(client=w.b1, reseller_plan=w.plan, seats=2), NotFound, "reseller_plan"
+    )
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.b_plan, seats=2),
+        NotFound,
+        "reseller_plan",
+    )
+
+
+def test_order_another_resellers_client(w):
+    # A panel user of reseller B ordering for A's client with A's plan.
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.plan, seats=2, by=w.b_user),
+        NotFound,
+        "client",
+    )
+
+
+def test_order_for_another_client_from_the_portal(w):
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.plan, seats=2, by=w.a2.owner),
+        NotFound,
+        "client",
+    )
+
+
+def test_portal_user_orders_an_unpublished_plan(w):
+    # S5: clients order published plans only (the reseller still can, from the panel).
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.unpublished, by=w.a1.owner),
+        ValidationError,
+        "reseller_plan",
+    )
+    assert order_create(client=w.a1, reseller_plan=w.unpublished).source == "panel"
+
+
+def test_order_an_inactive_plan(w):
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.inactive),
+        ValidationError,
+        "reseller_plan",
+    )
+
+
+def test_order_a_plan_withdrawn_from_the_catalogue(w):
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.unavailable),
+        ValidationError,
+        "reseller_plan",
+    )
+
+
+def test_order_create_with_a_superscript_digit(w):
+    # Regression (fixed in 2a79986): "²".isdigit() is True, and int("²") raised a bare
+    # ValueError from orders.services._seats_clean instead of ValidationError(seats).
+    refused(
+        lambda: order_create(client=w.a1, reseller_plan=w.plan, seats="²"),
+        ValidationError,
+        "seats",
+    )
+
+
+def test_confirm_twice(w):
+    refused(lambda: order_confirm(order=w.pending_order, at=AT), Conflict, "order")
+    refused(lambda: order_confirm(order=w.completed_order, at=AT), Conflict, "order")
+
+
+@pytest.mark.parametrize("at", [NAIVE, "2026-12-20", date(2026, 12, 20), None], ids=repr)
+def test_confirm_without_an_aware_moment(w, at):
+    refused(lambda: order_confirm(order=w.draft, at=at), ValidationError, "at")
+
+
+def test_confirm_after_the_plan_was_deactivated(w):
+    reseller_plan_deactivate(reseller_plan=w.plan)
+    refused(lambda: order_confirm(order=w.draft, at=AT), ValidationError, "reseller_plan")
+
+
+# --------------------------------------------------------------------------- payments
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        Decimal("0"),
+        Decimal("0.00"),
+        Decimal("-1.00"),
+        "-100",
+        "0.001",
+        Decimal("10.005"),
+        1.5,
+        "abc",
+        "",
+        None,
+        True,
+        Decimal("NaN"),
+        Decimal("-Infinity"),
+        "1e100",
+    ],
+    ids=repr,
+)
+def test_payment_bad_amount(w, amount):
+    refused(
+        lambda: payment_register(client=w.a1, amount=amount, at=AT),
+        ValidationError,
+        "amount",
+    )
+
+
+@pytest.mark.parametrize("at", [NAIVE, "2026-12-20T12:00:00+03:00", date(2026, 12, 20)], ids=repr)
+def test_payment_without_an_aware_moment(w, at):
+    refused(
+        lambda: payment_register(client=w.a1, amount=Decimal("10.00"), at=at),
+        ValidationError,
+        "at",
+    )
+
+
+def test_payment_for_another_clients_order(w):
+    refused(
+        lambda: payment_register(client=w.a1, amount=Decimal("10.00"), at=AT, order=w.a2_order),
+        NotFound,
+        "order",
+    )
+
+
+def test_payment_for_an_order_not_awaiting_payment(w):
+    refused(
+        lambda: payment_register(client=w.a1, amount=Decimal("10.00"), at=AT, order=w.draft),
+        Conflict,
+        "order",
+    )
+    refused(
+        lambda: payment_register(
+            client=w.a1, amount=Decimal("10.00"), at=AT, order=w.completed_order
+        ),
+        Conflict,
+        "order",
+    )
+
+
+def test_payment_bad_method_or_reference(w):
+    refused(
+        lambda: payment_register(client=w.a1, amount=Decimal("10.00"), at=AT, method="bitcoin"),
+        ValidationError,
+        "method",
+    )
+    refused(
+        lambda: payment_register(client=w.a1, amount=Decimal("10.00"), at=AT, reference="п" * 201),
+        ValidationError,
+        "reference",
+    )
+
+
+@pytest.mark.parametrize(
+    "day", ["2027-01-13", datetime(2027, 1, 13, 0, 30), None, 20270113], ids=repr
+)
+def test_billing_run_bad_day(w, day):
+    refused(lambda: billing_run(day=day), ValidationError, "day")
+
+
+# --------------------------------------------------------------------------- seat changes
+
+
+@pytest.mark.parametrize("seats", [0, 1, 11, -5, 2.5, "abc", True, None], ids=repr)
+def test_seat_change_out_of_range_or_not_a_count(w, seats):
+    refused(
+        lambda: seat_change_request(subscription=w.active, seats=seats, at=AT),
+        ValidationError,
+        "seats",
+    )
+
+
+def test_seat_change_to_the_same_count(w):
+    refused(
+        lambda: seat_change_request(subscription=w.active, seats=5, at=AT),
+        ValidationError,
+        "seats",
+    )
+
+
+def test_seat_change_on_a_subscription_not_active(w):
+    refused(
+        lambda: seat_change_request(subscription=w.pending, seats=3, at=AT),
+        Conflict,
+        "subscription",
+    )
+
+
+def test_seat_change_without_an_aware_moment(w):
+    refused(
+        lambda: seat_change_request(subscription=w.active, seats=3, at=NAIVE),
+        ValidationError,
+        "at",
+    )
+
+
+def test_seat_change_increase_without_funds(w):
+    # A1 paid 600.00; 483.87 is reserved: 116.13 available. 5 → 10 from 21 Dec needs
+    # 35 + 11 × 10 = 145 seat-days (467.74) + 120 (387.10) − 483.87 = 370.97.
+    error = refused(
+        lambda: seat_change_request(subscription=w.active, seats=10, at=AT),
+        ValidationError,
+        "seats",
+    )
+    assert error.code == "insufficient_funds"
+
+
+def test_seat_change_refusal_keeps_the_pending_one(w):
+    pending = seat_change_request(subscription=w.active, seats=4, at=AT)
+    refused(
+        lambda: seat_change_request(subscription=w.active, seats=11, at=AT),
+        ValidationError,
+        "seats",
+    )
+    pending.refresh_from_db()
+    assert pending.status == "pending"
