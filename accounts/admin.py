@@ -6,7 +6,7 @@ Also holds the two helpers the other apps' admins share: `rub` (money as `1 234,
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -21,26 +21,13 @@ from django.utils.safestring import SafeString
 
 from accounts.models import Client, Membership, Reseller
 from accounts.services import client_create, reseller_create
+from config.formats import format_rub
 
 User = get_user_model()
 
 admin.site.site_header = "Платформа ESET: администрирование"
 admin.site.site_title = "Платформа ESET"
 admin.site.index_title = "Оператор"
-
-
-def format_rub(amount: Decimal | None) -> str:
-    """`1 234,50 ₽`: two places (half up), spaces between thousands, a decimal comma."""
-    if amount is None:
-        return "—"
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    whole, _, cents = f"{abs(value):.2f}".partition(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{sign}{' '.join(groups)},{cents} ₽"
 
 
 def rub(amount: Decimal | None) -> SafeString:

@@ -25,6 +25,7 @@ from billing.services import (
 )
 from billing.time import financial_day, moscow_moment, next_sync_day, require_aware
 from config.errors import Conflict, NotFound, ValidationError
+from config.formats import format_rub
 from eset_gateway.models import CommandKind
 from eset_gateway.outbox import CommandSpec, commands_enqueue
 from notifications.models import NotificationKind
@@ -265,8 +266,8 @@ def seat_change_request(
             ).extra
             if extra > available:
                 raise ValidationError(
-                    f"Недостаточно средств: для увеличения нужно {extra} ₽, доступно "
-                    f"{max(available, ZERO)} ₽.",
+                    f"Недостаточно средств: для увеличения нужно {format_rub(extra)}, доступно "
+                    f"{format_rub(max(available, ZERO))}.",
                     field="seats",
                     code="insufficient_funds",
                 )

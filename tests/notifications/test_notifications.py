@@ -58,11 +58,11 @@ def test_payment_received_rendered_in_russian_with_its_payload():
     at = msk(2027, 1, 10, 9)
     payment = payment_register(client=client, amount=Decimal("1000.00"), at=at, reference="п/п 15")
     n = Notification.objects.get(kind=NotificationKind.PAYMENT_RECEIVED)
-    assert n.subject == "Платёж получен: 1000.00 ₽"
+    assert n.subject == "Платёж получен: 1 000,00 ₽"
     assert n.body == (
         "Здравствуйте!\n\n"
-        "На баланс клиента «ООО Ромашка» зачислен платёж 1000.00 ₽ (п/п 15).\n"
-        "Баланс: 1000.00 ₽."
+        "На баланс клиента «ООО Ромашка» зачислен платёж 1 000,00 ₽ (п/п 15).\n"
+        "Баланс: 1 000,00 ₽."
     )
     assert n.payload == {
         "client": "ООО Ромашка",
@@ -111,9 +111,9 @@ def test_renewal_notifications_carry_their_figures():
         "Здравствуйте!\n\n"
         "Подписку «ESET PROTECT Advanced» клиента «Клиент» не удалось продлить: на балансе "
         "недостаточно средств.\n"
-        "Подписка приостановлена с 2027-01-13, лицензия ESET приостановлена.\n"
-        "Для возобновления пополните баланс на 502.88 ₽ (стоимость нового периода 502.88 ₽).\n"
-        "Если оплата не поступит до 2027-02-12, подписка будет отменена."
+        "Подписка приостановлена с 13.01.2027, лицензия ESET приостановлена.\n"
+        "Для возобновления пополните баланс на 502,88 ₽ (стоимость нового периода 502,88 ₽).\n"
+        "Если оплата не поступит до 12.02.2027, подписка будет отменена."
     )
     assert owner_note.payload == {
         "subscription_id": sub.pk,
@@ -134,9 +134,9 @@ def test_renewal_notifications_carry_their_figures():
     assert resumed.subject == "Подписка возобновлена: ESET PROTECT Advanced"
     assert resumed.body == (
         "Здравствуйте!\n\n"
-        "Подписка «ESET PROTECT Advanced» оплачена и возобновлена с 2027-01-20. Новый "
-        "сервисный период — по 2027-02-18 включительно.\n"
-        "Рабочих мест: 5. Сумма периода: 514.98 ₽."
+        "Подписка «ESET PROTECT Advanced» оплачена и возобновлена с 20.01.2027. Новый "
+        "сервисный период — по 18.02.2027 включительно.\n"
+        "Рабочих мест: 5. Сумма периода: 514,98 ₽."
     )
     assert set(resumed.payload) == {
         "subscription_id",
@@ -167,7 +167,7 @@ def test_activation_data_template_carries_the_licence():
     assert "Публичный ID лицензии: 3AB-C4D-E5F" in body
     assert "Ключ активации: AB12-CD34-EF56-GH78-IJ90" in body
     assert "Рабочих мест: 5" in body
-    assert "Текущий сервисный период до: 2027-01-13" in body
+    assert "Текущий сервисный период до: 13.01.2027" in body
 
 
 def test_seats_changed_template_reminds_to_reactivate():
@@ -183,7 +183,7 @@ def test_seats_changed_template_reminds_to_reactivate():
         },
     )
     assert subject == "Изменено число рабочих мест: ESET PROTECT Entry"
-    assert "изменено с 5 на 8 на сервере ESET с 2026-12-21." in body
+    assert "изменено с 5 на 8 на сервере ESET с 21.12.2026." in body
     assert "Ключ активации: ZZ12-CD34-EF56-GH78-IJ90" in body
     assert "повторно активируйте рабочие станции" in body
 
@@ -193,8 +193,8 @@ def test_rendered_in_russian_whatever_the_active_language():
     with translation.override("en"):
         english_request = render(kind=NotificationKind.PAYMENT_RECEIVED, payload=payload)
     assert english_request == (
-        "Платёж получен: 5.00 ₽",
-        "Здравствуйте!\n\nНа баланс клиента «К» зачислен платёж 5.00 ₽.\nБаланс: 5.00 ₽.",
+        "Платёж получен: 5,00 ₽",
+        "Здравствуйте!\n\nНа баланс клиента «К» зачислен платёж 5,00 ₽.\nБаланс: 5,00 ₽.",
     )
 
 
@@ -289,7 +289,7 @@ def test_email_drain_sends_and_records():
     assert (result.sent, result.failed) == (1, 0)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert (message.subject, message.to) == ("Платёж получен: 10.00 ₽", [client.email])
+    assert (message.subject, message.to) == ("Платёж получен: 10,00 ₽", [client.email])
     assert message.body.startswith("Здравствуйте!\n\nНа баланс клиента «Клиент»")
     n = Notification.objects.get()
     assert (n.email_status, n.emailed_at, n.email_attempts, n.email_error) == (
@@ -365,5 +365,5 @@ def test_notify_emails_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         payment_register(client=client, amount=Decimal("10.00"), at=msk(2027, 1, 10))
     assert len(callbacks) == 1
-    assert [m.subject for m in mail.outbox] == ["Платёж получен: 10.00 ₽"]
+    assert [m.subject for m in mail.outbox] == ["Платёж получен: 10,00 ₽"]
     assert Notification.objects.get().email_status == EmailStatus.SENT

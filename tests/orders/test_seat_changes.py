@@ -247,10 +247,10 @@ def test_rejection_and_refusal_show_money_in_kopecks():
     # 12 decimal places, so amount_due read "69.350000000000" and the refusal
     # "доступно 153.230000000000 ₽".
     assert owner_note.payload["amount_due"] == "69.35"
-    assert "на 69.35 ₽." in owner_note.body
+    assert "на 69,35 ₽." in owner_note.body
     # 5 → 9 from 22 Dec: 40 + 10 × 9 = 130 → 419.35 (+129.03); 108 → 348.39 (+154.84).
     assert exc.value.message == (
-        "Недостаточно средств: для увеличения нужно 283.87 ₽, доступно 153.23 ₽."
+        "Недостаточно средств: для увеличения нужно 283,87 ₽, доступно 153,23 ₽."
     )
 
 
