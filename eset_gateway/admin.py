@@ -1,0 +1,81 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import CommandState, EsetCustomer, EsetLicense, GatewayCommand
+from .services import commands_retry_now
+
+
+@admin.register(EsetCustomer)
+class EsetCustomerAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "company_id", "created_at"]
+    search_fields = ["company_id", "client__name", "client__inn"]
+    list_select_related = ["client"]
+    raw_id_fields = ["client"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(EsetLicense)
+class EsetLicenseAdmin(admin.ModelAdmin):
+    list_display = [
+        "public_license_id",
+        "subscription",
+        "product_code",
+        "quantity",
+        "state",
+        "updated_at",
+    ]
+    list_filter = ["state", "product_code"]
+    search_fields = [
+        "public_license_id",
+        "license_key",
+        "subscription__id",
+        "subscription__client__name",
+    ]
+    list_select_related = ["subscription"]
+    raw_id_fields = ["subscription"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(GatewayCommand)
+class GatewayCommandAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "state",
+        "subscription",
+        "attempts",
+        "next_attempt_at",
+        "locked_until",
+        "short_error",
+        "created_at",
+        "done_at",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["key", "last_error", "subscription__id", "subscription__client__name"]
+    list_select_related = ["subscription"]
+    raw_id_fields = ["subscription", "seat_change"]
+    readonly_fields = [
+        "key",
+        "attempts",
+        "locked_until",
+        "last_error",
+        "result",
+        "created_at",
+        "done_at",
+    ]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+
+    @admin.display(description="последняя ошибка")
+    def short_error(self, obj: GatewayCommand) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description="Повторить сейчас (ошибочные и ожидающие)")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[GatewayCommand]) -> None:
+        eligible = queryset.filter(state__in=[CommandState.FAILED, CommandState.PENDING])
+        count = commands_retry_now(
+            command_ids=eligible.values_list("pk", flat=True), at=timezone.now()
+        )
+        self.message_user(request, f"Поставлено в очередь: {count}", messages.SUCCESS)

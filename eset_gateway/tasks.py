@@ -1,0 +1,26 @@
+"""Celery tasks of the gateway: thin, idempotent, safe to run late, twice or concurrently."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from billing.time import MOSCOW
+
+
+@shared_task(name="eset_gateway.tasks.gateway_drain_task", acks_late=True, ignore_result=True)
+def gateway_drain_task() -> dict:
+    from .services import gateway_drain
+
+    return asdict(gateway_drain(at=timezone.now()))
+
+
+@shared_task(name="eset_gateway.tasks.eset_sync_task", acks_late=True, ignore_result=True)
+def eset_sync_task(day_iso: str | None = None) -> dict:
+    from .services import eset_sync
+
+    day = date.fromisoformat(day_iso) if day_iso else timezone.localdate(timezone=MOSCOW)
+    return asdict(eset_sync(day=day))

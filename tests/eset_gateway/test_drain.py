@@ -1,0 +1,437 @@
+"""Executing outbox commands: each scenario runs twice, against the mock in-process (httpx
+WSGI transport, inside the test's transaction) and over real HTTP (a live server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from eset_gateway.mock.models import MockCall, MockCompany, MockLicense
+from eset_gateway.models import CommandKind, CommandState, EsetCustomer, EsetLicense
+from eset_gateway.services import DrainResult, gateway_drain
+from notifications.models import Notification
+
+from .conftest import AT, EXPIRES_ON, mock_settle
+
+PRODUCT = "ESET PROTECT Advanced"
+
+
+@dataclass
+class Gateway:
+    mode: str
+    eset: Any
+    sleeps: list
+
+    def drain(self, at=AT, **client_kwargs: Any) -> DrainResult:
+        return gateway_drain(at=at, eset=self.eset(**client_kwargs))
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("inprocess", marks=pytest.mark.django_db),
+        pytest.param("http", marks=pytest.mark.django_db(transaction=True)),
+    ]
+)
+def gateway(request, settings, eset, sleeps) -> Gateway:
+    if request.param == "http":
+        request.getfixturevalue("live_eset")
+        # With SQLite the live server shares the test's in-memory connection: a drain that
+        # records results while calls are in flight would interleave transactions on it.
+        settings.ESET_CONCURRENCY = 4 if django_settings.IS_POSTGRES else 1
+    return Gateway(mode=request.param, eset=eset, sleeps=sleeps)
+
+
+@pytest.fixture
+def logged(mock_control):
+    mock_control(log_calls=True)
+
+
+def _calls(path: str | None = None) -> list[tuple[str, int, str]]:
+    calls = MockCall.objects.order_by("id")
+    if path:
+        calls = calls.filter(path=path)
+    return list(calls.values_list("path", "status", "fault"))
+
+
+def _activated(gateway: Gateway, subscription, make_command):
+    command = make_command(subscription, CommandKind.CREATE)
+    assert gateway.drain() == DrainResult(done=1)
+    command.refresh_from_db()
+    return command
+
+
+def test_create_orders_a_licence_and_sends_the_activation_data(gateway, subscription, make_command):
+    command = _activated(gateway, subscription, make_command)
+
+    client = subscription.client
+    assert (command.state, command.attempts, command.done_at, command.last_error) == (
+        CommandState.DONE,
+        1,
+        AT,
+        "",
+    )
+    assert command.locked_until is None
+    remote = MockLicense.objects.select_related("company").get()
+    assert (remote.reference, remote.product_code, remote.quantity, remote.state) == (
+        f"sub-{subscription.pk}",
+        "EPA-TEST",
+        5,
+        "active",
+    )
+    assert (remote.company.reference, remote.company.name) == (f"client-{client.pk}", client.name)
+    assert EsetCustomer.objects.get(client=client).company_id == remote.company.company_id
+    local = EsetLicense.objects.get(subscription=subscription)
+    assert (
+        local.public_license_id,
+        local.license_key,
+        local.product_code,
+        local.quantity,
+        local.state,
+    ) == (remote.public_license_id, remote.license_key, "EPA-TEST", 5, "active")
+    assert command.result == {
+        "public_license_id": remote.public_license_id,
+        "license_key": remote.license_key,
+        "quantity": 5,
+        "state": "active",
+        "notes": [],
+    }
+    note = Notification.objects.get()
+    assert (note.kind, note.key, note.recipient_id, note.email_to, note.created_at) == (
+        "activation_data",
+        f"activation_data:sub:{subscription.pk}",
+        client.owner_id,
+        client.owner.email,
+        AT,
+    )
+    assert (note.reseller_id, note.client_id, note.subscription_id) == (
+        client.reseller_id,
+        client.pk,
+        subscription.pk,
+    )
+    assert note.payload == {
+        "license_key": remote.license_key,
+        "public_license_id": remote.public_license_id,
+        "product": PRODUCT,
+        "seats": 5,
+        "expires_on": EXPIRES_ON.isoformat(),
+    }
+    assert note.subject == f"Подписка ESET активирована: {PRODUCT}"
+    assert remote.license_key in note.body
+
+
+def test_a_client_gets_one_company_for_all_its_subscriptions(
+    gateway, make_subscription, make_command
+):
+    first = make_subscription()
+    second = make_subscription(client=first.client, seats=3)
+    make_command(first, CommandKind.CREATE)
+    make_command(second, CommandKind.CREATE)
+    assert gateway.drain() == DrainResult(done=2)
+    company = MockCompany.objects.get()
+    assert set(MockLicense.objects.values_list("reference", "company_id")) == {
+        (f"sub-{first.pk}", company.pk),
+        (f"sub-{second.pk}", company.pk),
+    }
+    assert EsetCustomer.objects.get().company_id == company.company_id
+
+
+def test_a_company_found_by_reference_is_adopted(gateway, subscription, make_command):
+    existing = MockCompany.objects.create(
+        company_id="c0ffee", name="Made earlier", reference=f"client-{subscription.client_id}"
+    )
+    _activated(gateway, subscription, make_command)
+    assert MockCompany.objects.get() == existing
+    assert EsetCustomer.objects.get().company_id == "c0ffee"
+
+
+def test_5xx_then_success(gateway, subscription, make_command, mock_control, logged):
+    mock_control(fail_next=[{"mode": "5xx", "path": "License/Order"}])
+    _activated(gateway, subscription, make_command)
+    assert _calls("License/Order") == [("License/Order", 503, "5xx"), ("License/Order", 200, "")]
+    assert MockLicense.objects.count() == 1
+
+
+def test_429_with_retry_after_then_success(gateway, subscription, make_command, mock_control):
+    mock_control(retry_after_seconds=1, fail_next=[{"mode": "429", "path": "License/Order"}])
+    _activated(gateway, subscription, make_command)
+    assert gateway.sleeps == [1.0]
+    assert MockLicense.objects.count() == 1
+
+
+def test_timeout_then_success(gateway, subscription, make_command, mock_control, logged):
+    mock_control(timeout_sleep_ms=600, fail_next=[{"mode": "timeout", "path": "Search/Companies"}])
+    command = make_command(subscription, CommandKind.CREATE)
+    assert gateway.drain(timeout=0.3) == DrainResult(done=1)
+    mock_settle()
+    command.refresh_from_db()
+    assert (command.state, command.attempts) == (CommandState.DONE, 1)
+    assert len(gateway.sleeps) == 1
+    assert [c[0] for c in _calls()].count("Search/Companies") == 2
+    assert MockCompany.objects.count() == 1
+
+
+def test_4xx_is_terminal_recorded_and_told_to_the_reseller(
+    gateway, subscription, make_command, logged
+):
+    _activated(gateway, subscription, make_command)
+    MockLicense.objects.update(state="suspended")
+    command = make_command(subscription, CommandKind.CHANGE_QUANTITY, quantity=8)
+
+    assert gateway.drain() == DrainResult(failed=1)
+
+    command.refresh_from_db()
+    error = "ESET error 8/23: License/UpdateQuantity: licence is not active"
+    assert (command.state, command.attempts, command.last_error, command.done_at) == (
+        CommandState.FAILED,
+        1,
+        error,
+        None,
+    )
+    assert command.result == {"error": {"code": 8, "sub_code": 23}}
+    assert EsetLicense.objects.get().quantity == 5
+    note = Notification.objects.get(kind="eset_error")
+    reseller = subscription.client.reseller
+    assert (note.key, note.recipient_id, note.email_to, note.reseller_id) == (
+        f"eset_error:command:{command.pk}",
+        None,
+        reseller.email,
+        reseller.pk,
+    )
+    assert note.payload == {
+        "command": "change_quantity",
+        "error": error,
+        "subscription_id": subscription.pk,
+    }
+    calls = len(_calls())
+
+    # Not retried by later drains.
+    assert gateway.drain(at=AT + timedelta(hours=2)) == DrainResult()
+    command.refresh_from_db()
+    assert (command.state, command.attempts) == (CommandState.FAILED, 1)
+    assert len(_calls()) == calls
+
+
+def test_lost_answer_of_an_order_is_settled_by_lookup(
+    gateway, subscription, make_command, mock_control, logged
+):
+    mock_control(fail_next=[{"mode": "lost", "path": "License/Order"}])
+    command = _activated(gateway, subscription, make_command)
+
+    remote = MockLicense.objects.get()
+    assert remote.reference == f"sub-{subscription.pk}"
+    assert _calls("License/Order") == [("License/Order", 502, "lost")]
+    assert _calls("Search/Licenses") == [("Search/Licenses", 200, "")]
+    assert command.result["notes"] == ["adopted after a lost answer"]
+    assert EsetLicense.objects.get().public_license_id == remote.public_license_id
+    assert Notification.objects.get().payload["license_key"] == remote.license_key
+
+
+def test_lost_answer_is_settled_by_the_next_attempt_when_the_lookup_fails(
+    gateway, subscription, make_command, mock_control, logged
+):
+    lookup_down = [{"mode": "5xx", "path": "Search/Licenses"}] * 3
+    mock_control(fail_next=[{"mode": "lost", "path": "License/Order"}, *lookup_down])
+    command = make_command(subscription, CommandKind.CREATE)
+
+    assert gateway.drain() == DrainResult(retried=1)
+    command.refresh_from_db()
+    assert (command.state, command.attempts, command.next_attempt_at) == (
+        CommandState.PENDING,
+        1,
+        AT + timedelta(seconds=30),
+    )
+    assert command.last_error == "Search/Licenses: HTTP 503"
+    assert MockLicense.objects.count() == 1
+    assert EsetLicense.objects.count() == 0
+
+    assert gateway.drain(at=AT + timedelta(seconds=30)) == DrainResult(done=1)
+    command.refresh_from_db()
+    assert (command.state, command.attempts, command.result["notes"]) == (
+        CommandState.DONE,
+        2,
+        ["adopted by lookup"],
+    )
+    # Settled by the lookup: never ordered twice.
+    assert MockLicense.objects.count() == 1
+    assert len(_calls("License/Order")) == 1
+    assert (
+        EsetLicense.objects.get().public_license_id == MockLicense.objects.get().public_license_id
+    )
+
+
+def test_every_quantity_change_issues_a_new_key(
+    gateway, subscription, make_command, make_seat_change
+):
+    create = make_command(subscription, CommandKind.CREATE)
+    first = make_seat_change(subscription, seats=7, effective_on=AT.date())
+    make_command(subscription, CommandKind.CHANGE_QUANTITY, quantity=7, seat_change=first)
+    first.status = "applied"
+    first.save()
+    subscription.seats = 7
+    subscription.save()
+    second = make_seat_change(subscription, seats=9, effective_on=AT.date())
+    make_command(subscription, CommandKind.CHANGE_QUANTITY, quantity=9, seat_change=second)
+
+    # Three commands of one subscription, run in order in one drain.
+    assert gateway.drain() == DrainResult(done=3)
+
+    create.refresh_from_db()
+    notes = list(Notification.objects.order_by("id"))
+    assert [n.kind for n in notes] == ["activation_data", "seats_changed", "seats_changed"]
+    keys = [n.payload["license_key"] for n in notes]
+    assert len(set(keys)) == 3
+    assert [n.payload["seats"] for n in notes] == [5, 7, 9]
+    remote = MockLicense.objects.get()
+    assert (remote.quantity, remote.license_key, remote.key_generation) == (9, keys[2], 3)
+    local = EsetLicense.objects.get()
+    assert (local.quantity, local.license_key) == (9, keys[2])
+    assert notes[2].key == f"seats_changed:seatchange:{second.pk}"
+    assert notes[2].payload == {
+        "license_key": keys[2],
+        "public_license_id": remote.public_license_id,
+        "product": PRODUCT,
+        "seats": 9,
+        "expires_on": EXPIRES_ON.isoformat(),
+        "previous_seats": 7,
+        "effective_on": AT.date().isoformat(),
+    }
+    assert keys[2] in notes[2].body
+
+
+def test_same_quantity_counts_as_success(gateway, subscription, make_command, logged):
+    _activated(gateway, subscription, make_command)
+    key = MockLicense.objects.get().license_key
+    command = make_command(subscription, CommandKind.CHANGE_QUANTITY, quantity=5)
+
+    assert gateway.drain() == DrainResult(done=1)
+
+    command.refresh_from_db()
+    assert (command.state, command.result["notes"]) == (CommandState.DONE, ["same quantity"])
+    assert _calls("License/UpdateQuantity") == [("License/UpdateQuantity", 400, "")]
+    assert _calls("License/Detail") == [("License/Detail", 200, "")]
+    assert MockLicense.objects.get().license_key == key
+    note = Notification.objects.get(kind="seats_changed")
+    assert (note.payload["license_key"], note.payload["seats"]) == (key, 5)
+
+
+def test_retryable_failure_backs_off(gateway, subscription, make_command, mock_control):
+    mock_control(fail_next=[{"mode": "5xx", "path": "License/Order"}] * 3)
+    command = make_command(subscription, CommandKind.CREATE)
+
+    assert gateway.drain() == DrainResult(retried=1)
+    command.refresh_from_db()
+    assert (command.state, command.attempts, command.next_attempt_at, command.last_error) == (
+        CommandState.PENDING,
+        1,
+        AT + timedelta(seconds=30),
+        "License/Order: HTTP 503",
+    )
+    assert command.locked_until is None
+    assert Notification.objects.count() == 0
+
+    assert gateway.drain(at=AT + timedelta(seconds=29)) == DrainResult()
+    assert gateway.drain(at=AT + timedelta(seconds=30)) == DrainResult(done=1)
+    command.refresh_from_db()
+    assert (command.state, command.attempts, command.last_error) == (CommandState.DONE, 2, "")
+    assert MockLicense.objects.count() == 1
+
+
+def test_retries_give_up_after_max_attempts(
+    gateway, subscription, make_command, mock_control, settings
+):
+    settings.ESET_MAX_ATTEMPTS = 2
+    mock_control(fail_rate=1, fail_modes=["5xx"])
+    command = make_command(subscription, CommandKind.CREATE)
+
+    assert gateway.drain() == DrainResult(retried=1)
+    assert gateway.drain(at=AT + timedelta(seconds=30)) == DrainResult(failed=1)
+
+    command.refresh_from_db()
+    error = "gave up after 2 attempts: Token/Get: HTTP 503"
+    assert (command.state, command.attempts, command.last_error) == (CommandState.FAILED, 2, error)
+    assert Notification.objects.get().payload == {
+        "command": "create",
+        "error": error,
+        "subscription_id": subscription.pk,
+    }
+
+
+def test_a_subscriptions_commands_run_in_order(gateway, subscription, make_command, mock_control):
+    mock_control(fail_next=[{"mode": "5xx", "path": "License/Order"}] * 3)
+    create = make_command(subscription, CommandKind.CREATE)
+    suspend = make_command(subscription, CommandKind.SUSPEND)
+
+    assert gateway.drain() == DrainResult(retried=1)
+    suspend.refresh_from_db()
+    assert (suspend.state, suspend.attempts) == (CommandState.PENDING, 0)
+
+    assert gateway.drain(at=AT + timedelta(seconds=30)) == DrainResult(done=2)
+    create.refresh_from_db()
+    suspend.refresh_from_db()
+    assert (create.state, suspend.state) == (CommandState.DONE, CommandState.DONE)
+    assert MockLicense.objects.get().state == "suspended"
+    assert EsetLicense.objects.get().state == "suspended"
+
+
+def test_already_suspended_and_already_active_count_as_success(gateway, subscription, make_command):
+    _activated(gateway, subscription, make_command)
+    MockLicense.objects.update(state="suspended")
+    suspend = make_command(subscription, CommandKind.SUSPEND)
+    assert gateway.drain() == DrainResult(done=1)
+    suspend.refresh_from_db()
+    assert suspend.result["notes"] == ["already suspended"]
+    assert EsetLicense.objects.get().state == "suspended"
+
+    MockLicense.objects.update(state="active")
+    resume = make_command(subscription, CommandKind.RESUME)
+    assert gateway.drain() == DrainResult(done=1)
+    resume.refresh_from_db()
+    assert resume.result["notes"] == ["already active"]
+    assert EsetLicense.objects.get().state == "active"
+
+
+def test_suspend_then_resume(gateway, subscription, make_command):
+    _activated(gateway, subscription, make_command)
+    make_command(subscription, CommandKind.SUSPEND)
+    make_command(subscription, CommandKind.RESUME)
+    assert gateway.drain() == DrainResult(done=2)
+    assert MockLicense.objects.get().state == "active"
+    assert EsetLicense.objects.get().state == "active"
+    # Suspension and resumption are told by the billing services, not by the gateway.
+    assert Notification.objects.count() == 1
+
+
+def test_a_command_without_a_licence_fails(gateway, subscription, make_command):
+    command = make_command(subscription, CommandKind.SUSPEND)
+    assert gateway.drain() == DrainResult(failed=1)
+    command.refresh_from_db()
+    assert command.last_error == (
+        f"ESET error None/None: command #{command.pk}: the subscription has no ESET licence"
+    )
+
+
+def test_an_abandoned_claim_is_taken_again(gateway, subscription, make_command, logged):
+    command = make_command(subscription, CommandKind.CREATE)
+    command.state, command.attempts = CommandState.RUNNING, 1
+    command.locked_until = AT - timedelta(seconds=1)
+    command.save()
+
+    assert gateway.drain() == DrainResult(done=1)
+    command.refresh_from_db()
+    assert (command.state, command.attempts) == (CommandState.DONE, 2)
+    # A second attempt looks for the licence before ordering.
+    assert _calls("Search/Licenses") == [("Search/Licenses", 200, "")]
+    assert len(_calls("License/Order")) == 1
+
+
+def test_a_live_claim_is_left_alone(gateway, subscription, make_command):
+    command = make_command(subscription, CommandKind.CREATE)
+    command.state, command.attempts = CommandState.RUNNING, 1
+    command.locked_until = AT + timedelta(minutes=1)
+    command.save()
+    assert gateway.drain() == DrainResult()
+    assert MockLicense.objects.count() == 0
