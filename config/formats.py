@@ -29,7 +29,7 @@ def format_day(value: date | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
         except ValueError:
             return value
     return value.strftime("%d.%m.%Y")
