@@ -574,13 +574,7 @@ def periods_roll_over(*, day: date, at: datetime, result: BillingRunResult) -> i
                             "автопродление выключено",
                         )
                     )
-                    commands.append(
-                        CommandSpec(
-                            subscription_id=sub.pk,
-                            kind=CommandKind.SUSPEND,
-                            key=f"suspend:sub:{sub.pk}:{ended_on.isoformat()}",
-                        )
-                    )
+                    commands.append(_suspend_command(sub, ended_on))
                     specs += both_sides_specs(
                         sub,
                         NotificationKind.CANCELLED,
@@ -625,13 +619,7 @@ def periods_roll_over(*, day: date, at: datetime, result: BillingRunResult) -> i
                             "недостаточно средств для продления",
                         )
                     )
-                    commands.append(
-                        CommandSpec(
-                            subscription_id=sub.pk,
-                            kind=CommandKind.SUSPEND,
-                            key=f"suspend:sub:{sub.pk}:{ended_on.isoformat()}",
-                        )
-                    )
+                    commands.append(_suspend_command(sub, ended_on))
                     specs += both_sides_specs(
                         sub,
                         NotificationKind.RENEWAL_FAILED,
@@ -655,6 +643,13 @@ def periods_roll_over(*, day: date, at: datetime, result: BillingRunResult) -> i
             notify(specs=specs, at=at)
             moved += len(updates)
     return moved
+
+
+def _suspend_command(sub: Subscription, day: date) -> CommandSpec:
+    """The licence stops at ESET when the service stops (suspended or ended) on `day`."""
+    return CommandSpec(
+        subscription_id=sub.pk, kind=CommandKind.SUSPEND, key=f"suspend:sub:{sub.pk}:{day}"
+    )
 
 
 def both_sides_specs(
