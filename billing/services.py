@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 
 from accounts.models import Client
+from config.db import bulk_set
 from config.errors import Conflict, NotFound, ValidationError
 from eset_gateway.models import CommandKind
 from eset_gateway.outbox import CommandSpec, commands_enqueue
@@ -535,11 +536,7 @@ def charges_close_due(*, day: date) -> tuple[int, Decimal]:
                 raise Conflict("Списания изменились во время закрытия.", field="charges")
             BalanceEntry.objects.bulk_create(entries, batch_size=2000)
             touched = {r[1] for r in rows}
-            Client.objects.bulk_update(
-                [Client(pk=cid, balance=balances[cid]) for cid in touched],
-                ["balance"],
-                batch_size=1000,
-            )
+            bulk_set([Client(pk=cid, balance=balances[cid]) for cid in touched], ["balance"])
             closed += len(ids)
     return closed, debited
 
@@ -634,9 +631,7 @@ def periods_roll_over(*, day: date, at: datetime, result: BillingRunResult) -> i
                     )
                     result.suspended += 1
                 updates.append(sub)
-            Subscription.objects.bulk_update(
-                updates, ["status", "expires_on", "suspended_on", "cancelled_on"], batch_size=1000
-            )
+            bulk_set(updates, ["status", "expires_on", "suspended_on", "cancelled_on"])
             _periods_create(periods)
             SubscriptionEvent.objects.bulk_create(events, batch_size=1000)
             commands_enqueue(specs=commands, at=at)
@@ -712,7 +707,7 @@ def subscriptions_cancel_overdue(*, day: date, at: datetime) -> int:
                             reason=f"не оплачена в течение {grace} дней",
                         ),
                     )
-                Subscription.objects.bulk_update(subs, ["status", "cancelled_on"], batch_size=1000)
+                bulk_set(subs, ["status", "cancelled_on"])
                 SeatChange.objects.filter(
                     subscription__in=[s.pk for s in subs], status=SeatChangeStatus.PENDING
                 ).update(

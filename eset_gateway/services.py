@@ -22,6 +22,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Least
 
 from billing.time import SYNC_TIME, moscow_moment
+from config.db import bulk_set
 from notifications.models import NotificationKind
 from notifications.services import NotificationSpec, notify, owner_spec, reseller_spec
 
@@ -204,29 +205,6 @@ def _license_fields(lic: License, *, at: datetime) -> dict[str, Any]:
     }
 
 
-def _update_rows(objects: Sequence[Any], fields: Sequence[str]) -> None:
-    """Saves these fields of these rows: one UPDATE per row, sent with executemany.
-
-    bulk_update would send one statement, but its CASE expressions cost far more Python
-    time than the round trips they save, and the drain's recording thread is the one that
-    must keep up with ESET's concurrency."""
-    if not objects:
-        return
-    model = type(objects[0])
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    rows = [
-        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
-        + [obj.pk]
-        for obj in objects
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def _licenses_store(*, stored: Sequence[_Executed], at: datetime) -> None:
     """Writes ESET's view of the licences of a group of successes."""
     changed: list[EsetLicense] = []
@@ -247,7 +225,7 @@ def _licenses_store(*, stored: Sequence[_Executed], at: datetime) -> None:
             setattr(current, name, value)
         changed.append(current)
     if changed:
-        _update_rows(changed, LICENSE_FIELDS)
+        bulk_set(changed, LICENSE_FIELDS)
     if created:
         EsetLicense.objects.bulk_create(created)
 
@@ -370,7 +348,7 @@ def _record(*, executed: Sequence[_Executed], at: datetime) -> DrainResult:
         command.done_at, command.result = None, _error_result(error)
         command.next_attempt_at = at + delay
         result.retried += 1
-    _update_rows(commands, RECORDED_FIELDS)
+    bulk_set(commands, RECORDED_FIELDS)
     if succeeded:
         _licenses_store(stored=succeeded, at=at)
     notify(specs=specs, at=at)

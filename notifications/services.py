@@ -10,7 +10,7 @@ from datetime import datetime
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import translation
 
 from accounts.models import Reseller
@@ -71,11 +71,15 @@ def reseller_spec(
     )
 
 
-def render(*, kind: str, payload: dict) -> tuple[str, str]:
+def render(*, kind: str, payload: dict, templates: dict | None = None) -> tuple[str, str]:
     """Subject (the template's first line) and body, always in Russian: the journal is the
-    record of what was sent, and the seed's audience reads Russian."""
+    record of what was sent, and the seed's audience reads Russian. `templates` caches the
+    parsed templates across one batch (the daily run renders thousands)."""
+    templates = {} if templates is None else templates
+    if kind not in templates:
+        templates[kind] = get_template(f"notifications/{kind}.txt")
     with translation.override("ru"):
-        text = render_to_string(f"notifications/{kind}.txt", {"p": payload}).strip()
+        text = templates[kind].render({"p": payload}).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip()
 
@@ -87,8 +91,9 @@ def notify(*, specs: Sequence[NotificationSpec], at: datetime) -> int:
         return 0
     keys = [s.key for s in specs]
     rows = []
+    templates: dict = {}
     for spec in specs:
-        subject, body = render(kind=spec.kind, payload=spec.payload)
+        subject, body = render(kind=spec.kind, payload=spec.payload, templates=templates)
         rows.append(
             Notification(
                 kind=spec.kind,

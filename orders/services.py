@@ -24,6 +24,7 @@ from billing.services import (
     subscription_payload,
 )
 from billing.time import financial_day, moscow_moment, next_sync_day, require_aware
+from config.db import bulk_set
 from config.errors import Conflict, NotFound, ValidationError
 from config.formats import format_rub
 from eset_gateway.models import CommandKind
@@ -394,9 +395,9 @@ def seat_changes_apply_due(*, day: date) -> SeatChangeApplyResult:
                     )
                 )
                 applied += 1
-            SeatChange.objects.bulk_update(updates, ["status", "reason", "decided_on"])
-            Charge.objects.bulk_update(charges, ["seat_days", "amount", "cost"], batch_size=1000)
-            Subscription.objects.bulk_update(subs, ["seats"], batch_size=1000)
+            bulk_set(updates, ["status", "reason", "decided_on"])
+            bulk_set(charges, ["seat_days", "amount", "cost"])
+            bulk_set(subs, ["seats"])
             commands_enqueue(specs=commands, at=at)
             notify(specs=specs, at=at)
     return SeatChangeApplyResult(applied=applied, rejected=rejected)
