@@ -24,8 +24,14 @@ def bulk_set(objects: Sequence[Model], fields: Sequence[str]) -> int:
     meta = type(objects[0])._meta
     quote = connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
-    names = ["pk"] + [f"c{i}" for i in range(len(columns))]
     postgres = connection.vendor == "postgresql"
+    # SQLite names a VALUES list's columns column1, column2, …; PostgreSQL takes an alias list.
+    names = (
+        ["pk"] + [f"c{i}" for i in range(len(columns))]
+        if postgres
+        else [f"column{i + 1}" for i in range(len(columns) + 1)]
+    )
+    alias = f"v({', '.join(names)})" if postgres else "v"
 
     def placeholder(field: Any) -> str:
         # PostgreSQL types a VALUES list from its first row; an untyped parameter is text.
@@ -47,8 +53,9 @@ def bulk_set(objects: Sequence[Model], fields: Sequence[str]) -> int:
                     f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns
                 )
             cursor.execute(
-                f"WITH v({', '.join(names)}) AS (VALUES {', '.join([row_sql] * len(batch))}) "
-                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.pk",
+                f"UPDATE {table} SET {assignments} "
+                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS {alias} "
+                f"WHERE {table}.{pk} = v.{names[0]}",
                 params,
             )
             written += cursor.rowcount
