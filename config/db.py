@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 # Rows per statement: large enough to amortise the round trip, small enough for the
 # database's parameter limits (SQLite allows 32,766).
@@ -23,7 +23,9 @@ def bulk_set(objects: Sequence[Model], fields: Sequence[str]) -> int:
         return 0
     meta = type(objects[0])._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"bulk_set writes concrete fields only: {fields}")
     postgres = connection.vendor == "postgresql"
     # SQLite names a VALUES list's columns column1, column2, …; PostgreSQL takes an alias list.
     names = (
