@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from config.errors import NotFound
 
@@ -25,3 +25,18 @@ def client_get(*, reseller: Reseller, client_id: int) -> Client:
     if client is None:
         raise NotFound("Клиент не найден.", field="client")
     return client
+
+
+def client_search(*, reseller: Reseller, query: str = "") -> QuerySet[Client]:
+    """The reseller's clients whose name contains `query` (all of them when it is blank)."""
+    clients = client_list(reseller=reseller)
+    query = (query or "").strip()
+    if query:
+        # SQLite folds the case of ASCII letters only; the usual spellings of a Cyrillic
+        # query (as typed, lower, upper, capitalised) are matched as well.
+        variants = {query, query.lower(), query.upper(), query.capitalize()}
+        match = Q()
+        for variant in variants:
+            match |= Q(name__icontains=variant)
+        clients = clients.filter(match)
+    return clients

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from accounts.models import Client
 
-from .models import Charge, ChargeStatus
+from .models import Charge, ChargeStatus, Payment
 from .services import money
 
 
@@ -23,3 +23,15 @@ def client_reserved(*, client: Client) -> Decimal:
 def client_available_balance(*, client: Client) -> Decimal:
     """balance − Σ open charges (§4.3), as of the client row the caller holds."""
     return client.balance - client_reserved(client=client)
+
+
+def client_payments(*, client: Client) -> QuerySet[Payment]:
+    return Payment.objects.filter(client=client).order_by("-paid_at", "-id")
+
+
+def client_charges(*, client: Client) -> QuerySet[Charge]:
+    return (
+        Charge.objects.filter(client=client)
+        .select_related("subscription__reseller_plan__vendor_plan")
+        .order_by("-date_from", "-id")
+    )

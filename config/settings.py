@@ -99,7 +99,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-LOGIN_URL = "/admin/login/"
+# The panel's sign-in; the operator admin keeps its own (/admin/login/).
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "plans:list"
 
 # E-mail: the console backend by default; SMTP when EMAIL_URL is set (smtp://user:pw@host:port).
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,0 +1,66 @@
+"""The reseller panel's door: who may use /panel/ and for which reseller (DESIGN.md §9).
+
+A signed-in user whose membership names a reseller acts for that reseller; the views read
+it from ``request.reseller`` and pass it to the tenant-scoped selectors. Anyone else (a
+client-portal user, a staff user without a reseller) gets a 404: the panel does not
+exist for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+
+from config.errors import NotFound
+
+from .models import Reseller
+from .selectors import membership_for
+
+PAGE_SIZE = 25
+
+T = TypeVar("T")
+
+
+class PanelRequest(HttpRequest):
+    """An HttpRequest that went through `reseller_required`."""
+
+    reseller: Reseller
+
+
+def reseller_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+        membership = membership_for(user=request.user)
+        if membership is None or membership.reseller is None or not membership.reseller.is_active:
+            raise Http404("Нет доступа к панели реселлера.")
+        request.reseller = membership.reseller  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def found_or_404(read: Callable[..., T], **kwargs: Any) -> T:
+    """Call a tenant-scoped selector; its NotFound (another tenant's id too) is a 404."""
+    try:
+        return read(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def paginate(request: HttpRequest, rows: Any, *, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The list's filters as a query string, for the pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

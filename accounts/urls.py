@@ -1,0 +1,16 @@
+"""The reseller panel's sign-in and client pages, mounted under /panel/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.panel_home, name="panel-home"),
+    path("login/", views.PanelLoginView.as_view(), name="login"),
+    path("logout/", views.PanelLogoutView.as_view(), name="logout"),
+    path("clients/", views.client_list, name="client-list"),
+    path("clients/new/", views.client_new, name="client-new"),
+    path("clients/<int:client_id>/", views.client_detail, name="client-detail"),
+]

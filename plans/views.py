@@ -1,0 +1,151 @@
+"""The reseller panel's tariff plan pages (S1-S4). Views parse input and delegate to
+plans.services and plans.selectors (DESIGN.md §11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.panel import (
+    PanelRequest,
+    found_or_404,
+    paginate,
+    query_without_page,
+    reseller_required,
+)
+from config.errors import ApplicationError
+
+from . import services
+from .forms import SeatPriceForm, StatusFilterForm
+from .models import ResellerPlan
+from .selectors import plan_catalogue, plan_get
+
+
+@reseller_required
+def plan_list(request: PanelRequest) -> HttpResponse:
+    filters = StatusFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    page = paginate(request, plan_catalogue(reseller=request.reseller, status=status or None))
+    return render(
+        request,
+        "panel/plans/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "status": status,
+            "query_string": query_without_page(request),
+            "section": "plans",
+        },
+    )
+
+
+@reseller_required
+def plan_detail(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
+    return render(
+        request, "panel/plans/general.html", {"plan": plan, "tab": "general", "section": "plans"}
+    )
+
+
+@reseller_required
+def plan_resources(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
+    return render(
+        request,
+        "panel/plans/resources.html",
+        {"plan": plan, "tab": "resources", "section": "plans"},
+    )
+
+
+@reseller_required
+def plan_workplace(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
+    initial = {"seat_price": plan.seat_price} if plan.seat_price is not None else {}
+    form = SeatPriceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if plan.reseller_plan is None:
+            form.add_error(None, _("Сначала активируйте тарифный план."))
+        else:
+            try:
+                services.reseller_plan_set_seat_price(
+                    reseller_plan=plan.reseller_plan, seat_price=form.cleaned_data["seat_price"]
+                )
+            except ApplicationError as exc:
+                form.add_error("seat_price" if exc.field == "seat_price" else None, exc.message)
+            else:
+                messages.success(request, _("Абонентская плата сохранена."))
+                return redirect("plans:workplace", vendor_plan_id=plan.vendor_plan.pk)
+    return render(
+        request,
+        "panel/plans/workplace.html",
+        {"plan": plan, "form": form, "tab": "resources", "section": "plans"},
+    )
+
+
+def _plan_action(
+    request: PanelRequest,
+    vendor_plan_id: int,
+    act: Callable[[ResellerPlan], object],
+    done: str,
+) -> HttpResponse:
+    plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
+    if plan.reseller_plan is None:
+        raise Http404(_("Тарифный план не активирован."))
+    try:
+        act(plan.reseller_plan)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("plans:detail", vendor_plan_id=vendor_plan_id)
+
+
+@require_POST
+@reseller_required
+def plan_activate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
+    try:
+        services.reseller_plan_activate(reseller=request.reseller, vendor_plan=plan.vendor_plan)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Тарифный план активирован."))
+    return redirect("plans:detail", vendor_plan_id=vendor_plan_id)
+
+
+@require_POST
+@reseller_required
+def plan_deactivate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    return _plan_action(
+        request,
+        vendor_plan_id,
+        lambda rp: services.reseller_plan_deactivate(reseller_plan=rp),
+        _("Тарифный план деактивирован."),
+    )
+
+
+@require_POST
+@reseller_required
+def plan_publish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    return _plan_action(
+        request,
+        vendor_plan_id,
+        lambda rp: services.reseller_plan_publish(reseller_plan=rp),
+        _("Тарифный план опубликован в панели клиента."),
+    )
+
+
+@require_POST
+@reseller_required
+def plan_unpublish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
+    return _plan_action(
+        request,
+        vendor_plan_id,
+        lambda rp: services.reseller_plan_unpublish(reseller_plan=rp),
+        _("Тарифный план снят с публикации."),
+    )
