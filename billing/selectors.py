@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
-from accounts.models import Client
+from accounts.models import Client, Reseller
+from config.errors import NotFound
+from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
+from orders.services import order_quote
 
 from .models import Charge, ChargeStatus, Payment
-from .services import money
+from .services import ZERO, money
 
 
 def client_reserved(*, client: Client) -> Decimal:
@@ -34,4 +40,160 @@ def client_charges(*, client: Client) -> QuerySet[Charge]:
         Charge.objects.filter(client=client)
         .select_related("subscription__reseller_plan__vendor_plan")
         .order_by("-date_from", "-id")
+    )
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+def payment_list(
+    *,
+    reseller: Reseller,
+    client_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    method: str | None = None,
+) -> QuerySet[Payment]:
+    """The reseller's payments, newest first; the dates are Moscow financial days."""
+    payments = Payment.objects.filter(client__reseller=reseller).select_related(
+        "client", "order__reseller_plan__vendor_plan"
+    )
+    if client_id is not None:
+        payments = payments.filter(client_id=client_id)
+    if date_from is not None:
+        payments = payments.filter(day__gte=date_from)
+    if date_to is not None:
+        payments = payments.filter(day__lte=date_to)
+    if method in Payment.Method.values:
+        payments = payments.filter(method=method)
+    return payments.order_by("-paid_at", "-id")
+
+
+def payment_get(*, reseller: Reseller, payment_id: int) -> Payment:
+    """Another reseller's payment is not found: its existence stays hidden."""
+    payment = (
+        payment_list(reseller=reseller)
+        .filter(pk=payment_id)
+        .select_related("registered_by", "order__subscription")
+    ).first()
+    if payment is None:
+        raise NotFound("Платёж не найден.", field="payment")
+    return payment
+
+
+def client_pending_orders(*, client: Client) -> QuerySet[Order]:
+    """S8: the client's confirmed orders whose subscription still waits for the money."""
+    return (
+        Order.objects.filter(
+            client=client,
+            status=OrderStatus.CONFIRMED,
+            subscription__status=SubscriptionStatus.PENDING_PAYMENT,
+        )
+        .select_related("reseller_plan__vendor_plan")
+        .order_by("created_at", "id")
+    )
+
+
+def client_order_exists(*, client: Client, order_id: int) -> bool:
+    """Whether the order is the client's (in whatever status): a payment link may name it."""
+    return Order.objects.filter(client=client, pk=order_id).exists()
+
+
+def order_amount_still_due(*, order: Order, client: Client, day: date) -> Decimal:
+    """What the client still has to pay for the order to activate if it started on `day`:
+    the first period's charges less the available balance, never below zero (§4.4)."""
+    due = order_quote(order=order, day=day) - client_available_balance(client=client)
+    return max(due, ZERO)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date  # the first day of the month
+    revenue: Decimal
+    cost: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+@dataclass(frozen=True)
+class ChargeFigures:
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    clients: int
+    balance: Decimal
+    available_balance: Decimal
+    subscriptions: dict[str, int]  # every SubscriptionStatus, zero when none
+    month_open: ChargeFigures
+    month_closed: ChargeFigures
+    months: list[MonthFigures]  # the last DASHBOARD_MONTHS months, oldest first
+
+
+DASHBOARD_MONTHS = 12
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def reseller_dashboard(*, reseller: Reseller, today: date) -> Dashboard:
+    """The reseller's figures in four aggregate queries whatever the number of rows: balances,
+    subscriptions by status, and open/closed charges by month of date_from (Moscow days)."""
+    clients = Client.objects.filter(reseller=reseller).aggregate(
+        count=Count("id"), balance=Sum("balance")
+    )
+    reserved = Charge.objects.filter(client__reseller=reseller, status=ChargeStatus.OPEN).aggregate(
+        total=Sum("amount")
+    )["total"]
+    by_status = dict(
+        Subscription.objects.filter(client__reseller=reseller)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    first = _month_start(today, DASHBOARD_MONTHS - 1)
+    rows = (
+        Charge.objects.filter(
+            client__reseller=reseller,
+            status__in=[ChargeStatus.OPEN, ChargeStatus.CLOSED],
+            date_from__gte=first,
+            date_from__lt=_month_start(today, -1),
+        )
+        .annotate(month=TruncMonth("date_from"))
+        .values("month", "status")
+        .annotate(n=Count("id"), amount=Sum("amount"), cost=Sum("cost"))
+        .order_by()
+    )
+    revenue: dict[date, Decimal] = {}
+    cost: dict[date, Decimal] = {}
+    this_month = {
+        ChargeStatus.OPEN: ChargeFigures(0, ZERO),
+        ChargeStatus.CLOSED: ChargeFigures(0, ZERO),
+    }
+    current = _month_start(today)
+    for row in rows:
+        month = row["month"]
+        month = date(month.year, month.month, 1)
+        revenue[month] = revenue.get(month, ZERO) + money(row["amount"])
+        cost[month] = cost.get(month, ZERO) + money(row["cost"])
+        if month == current:
+            this_month[row["status"]] = ChargeFigures(row["n"], money(row["amount"]))
+    balance = money(clients["balance"])
+    return Dashboard(
+        clients=clients["count"],
+        balance=balance,
+        available_balance=balance - money(reserved),
+        subscriptions={s: by_status.get(s, 0) for s in SubscriptionStatus.values},
+        month_open=this_month[ChargeStatus.OPEN],
+        month_closed=this_month[ChargeStatus.CLOSED],
+        months=[
+            MonthFigures(month=m, revenue=revenue.get(m, ZERO), cost=cost.get(m, ZERO))
+            for m in (_month_start(today, back) for back in range(DASHBOARD_MONTHS - 1, -1, -1))
+        ],
     )

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from django.db.models import QuerySet
 
-from accounts.models import Client
+from accounts.models import Client, Reseller
+from billing.models import Charge, ServicePeriod
+from config.errors import NotFound
+from eset_gateway.models import EsetLicense
+from plans.models import ResellerPlan
 
-from .models import Subscription
+from .models import (
+    Order,
+    OrderStatus,
+    SeatChange,
+    SeatChangeStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+
+SEAT_CHANGE_ROWS = 10
 
 
 def client_subscriptions(*, client: Client) -> QuerySet[Subscription]:
@@ -14,4 +30,114 @@ def client_subscriptions(*, client: Client) -> QuerySet[Subscription]:
         Subscription.objects.filter(client=client)
         .select_related("reseller_plan__vendor_plan")
         .order_by("-created_at", "-id")
+    )
+
+
+# --------------------------------------------------------------------------- the panel
+
+ORDER_STATUS_FILTERS = tuple(OrderStatus.values)
+SUBSCRIPTION_STATUS_FILTERS = tuple(SubscriptionStatus.values)
+
+
+def orderable_plans(*, reseller: Reseller) -> QuerySet[ResellerPlan]:
+    """S5: the reseller's active plans that the catalogue still offers."""
+    return (
+        ResellerPlan.objects.filter(
+            reseller=reseller,
+            status=ResellerPlan.Status.ACTIVE,
+            vendor_plan__is_available=True,
+        )
+        .select_related("vendor_plan")
+        .order_by("vendor_plan__name", "id")
+    )
+
+
+def order_list(*, reseller: Reseller, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(client__reseller=reseller).select_related(
+        "client", "reseller_plan__vendor_plan", "subscription"
+    )
+    if status in ORDER_STATUS_FILTERS:
+        orders = orders.filter(status=status)
+    return orders.order_by("-created_at", "-id")
+
+
+def order_get(*, reseller: Reseller, order_id: int) -> Order:
+    """Another reseller's order is not found: its existence stays hidden."""
+    order = (
+        Order.objects.filter(client__reseller=reseller, pk=order_id)
+        .select_related("client", "reseller_plan__vendor_plan", "subscription")
+        .first()
+    )
+    if order is None:
+        raise NotFound("Заказ не найден.", field="order")
+    return order
+
+
+def subscription_list(*, reseller: Reseller, status: str | None = None) -> QuerySet[Subscription]:
+    subscriptions = Subscription.objects.filter(client__reseller=reseller).select_related(
+        "client", "reseller_plan__vendor_plan"
+    )
+    if status in SUBSCRIPTION_STATUS_FILTERS:
+        subscriptions = subscriptions.filter(status=status)
+    return subscriptions.order_by("-created_at", "-id")
+
+
+def subscription_get(*, reseller: Reseller, subscription_id: int) -> Subscription:
+    subscription = (
+        Subscription.objects.filter(client__reseller=reseller, pk=subscription_id)
+        .select_related("client", "reseller_plan__vendor_plan", "order")
+        .first()
+    )
+    if subscription is None:
+        raise NotFound("Подписка не найдена.", field="subscription")
+    return subscription
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    period: ServicePeriod
+    last_day: date  # expires_on is exclusive; people read the last day of service
+
+
+@dataclass(frozen=True)
+class ChargeRow:
+    charge: Charge
+    days: int
+
+
+@dataclass(frozen=True)
+class SubscriptionDetail:
+    subscription: Subscription
+    periods: list[PeriodRow]
+    charges: list[ChargeRow]
+    pending_change: SeatChange | None
+    seat_changes: list[SeatChange]
+    license: EsetLicense | None
+
+
+def subscription_detail(*, reseller: Reseller, subscription_id: int) -> SubscriptionDetail:
+    """A subscription with its periods, charges, seat changes and ESET licence, in a fixed
+    number of queries whatever their count."""
+    subscription = subscription_get(reseller=reseller, subscription_id=subscription_id)
+    periods = [
+        PeriodRow(period=p, last_day=p.expires_on - timedelta(days=1))
+        for p in ServicePeriod.objects.filter(subscription=subscription).order_by("starts_on")
+    ]
+    charges = [
+        ChargeRow(charge=c, days=(c.date_to - c.date_from).days + 1)
+        for c in Charge.objects.filter(subscription=subscription).order_by("date_from", "id")
+    ]
+    seat_changes = list(
+        SeatChange.objects.filter(subscription=subscription).order_by("-requested_at", "-id")[
+            :SEAT_CHANGE_ROWS
+        ]
+    )
+    pending = next((c for c in seat_changes if c.status == SeatChangeStatus.PENDING), None)
+    return SubscriptionDetail(
+        subscription=subscription,
+        periods=periods,
+        charges=charges,
+        pending_change=pending,
+        seat_changes=seat_changes,
+        license=EsetLicense.objects.filter(subscription=subscription).first(),
     )

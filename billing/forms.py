@@ -1,0 +1,93 @@
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client
+from orders.models import Order
+
+from .models import Payment
+
+DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class OrderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _("Заказ №%(id)s: %(plan)s, %(seats)s раб. мест") % {
+            "id": obj.pk,
+            "plan": obj.reseller_plan.vendor_plan.name,
+            "seats": obj.seats,
+        }
+
+
+class PaymentFilterForm(forms.Form):
+    client = ClientChoiceField(
+        label=_("Клиент"), queryset=Client.objects.none(), required=False, empty_label=_("Все")
+    )
+    date_from = forms.DateField(label=_("С даты"), required=False, input_formats=DATE_FORMATS)
+    date_to = forms.DateField(label=_("По дату"), required=False, input_formats=DATE_FORMATS)
+    method = forms.ChoiceField(
+        label=_("Способ"), required=False, choices=[("", _("Все")), *Payment.Method.choices]
+    )
+
+    def __init__(self, *args, clients: QuerySet[Client], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+
+
+class ClientPickForm(forms.Form):
+    client = ClientChoiceField(label=_("Клиент"), queryset=Client.objects.none())
+
+    def __init__(self, *args, clients: QuerySet[Client], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+
+
+class PaymentForm(forms.Form):
+    """S8. Only parses the input; the money rules live in payment_register_outcome."""
+
+    amount = forms.CharField(
+        label=_("Сумма, ₽"),
+        max_length=32,
+        help_text=_("Например, 1 234,50."),
+    )
+    method = forms.ChoiceField(
+        label=_("Способ оплаты"),
+        choices=Payment.Method.choices,
+        initial=Payment.Method.BANK_TRANSFER,
+    )
+    reference = forms.CharField(
+        label=_("Основание"),
+        max_length=200,
+        required=False,
+        help_text=_("Номер платёжного поручения или другой документ."),
+    )
+    order = OrderChoiceField(
+        label=_("Заказ"),
+        queryset=Order.objects.none(),
+        required=False,
+        empty_label=_("Без заказа: пополнить баланс"),
+        help_text=_("Подтверждённый заказ клиента, ожидающий оплаты."),
+    )
+
+    def __init__(self, *args, orders: QuerySet[Order], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].queryset = orders  # type: ignore[attr-defined]
+
+    def clean_amount(self) -> Decimal:
+        # People write "1 234,50": the decimal comma and grouping spaces are not errors.
+        raw: str = self.cleaned_data["amount"]
+        text = raw.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(_("Укажите сумму числом."), code="invalid") from None
+        if not amount.is_finite():
+            raise forms.ValidationError(_("Укажите сумму числом."), code="invalid")
+        return amount

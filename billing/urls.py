@@ -1,0 +1,16 @@
+"""The reseller panel's payment pages (mounted under /panel/payments/) and its dashboard
+(`dashboard_urls`, mounted under /panel/dashboard/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("", views.payment_index, name="list"),
+    path("new/", views.payment_new, name="new"),
+    path("<int:payment_id>/", views.payment_detail, name="detail"),
+]
+
+dashboard_urls = ([path("", views.dashboard, name="index")], "dashboard")

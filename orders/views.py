@@ -1,0 +1,298 @@
+"""The reseller panel's order and subscription pages (S5-S7, S11). Views parse input and
+delegate to orders.services and the tenant-scoped selectors (DESIGN.md §11)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.panel import (
+    PanelRequest,
+    found_or_404,
+    paginate,
+    query_without_page,
+    reseller_required,
+)
+from accounts.selectors import client_get, client_list
+from billing.selectors import client_available_balance
+from billing.services import ZERO, period_quote
+from billing.time import financial_day
+from config.errors import ApplicationError
+from plans.models import ResellerPlan
+
+from . import services
+from .forms import OrderForm, OrderStatusFilterForm, SeatChangeForm, SubscriptionStatusFilterForm
+from .models import Order, OrderStatus, SubscriptionStatus
+from .selectors import (
+    order_get,
+    order_list,
+    orderable_plans,
+    subscription_detail,
+    subscription_get,
+    subscription_list,
+)
+
+PAYMENT_URL_NAMES = ("payments:new", "payments:list")
+
+
+def _payments_url(order: Order) -> str | None:
+    """The Payments page (S8) when it is mounted; the order and client preselected."""
+    for name in PAYMENT_URL_NAMES:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        return f"{url}?client={order.client_id}&order={order.pk}"
+    return None
+
+
+def _field(form, exc: ApplicationError) -> str | None:
+    return exc.field if exc.field in form.fields else None
+
+
+# --------------------------------------------------------------------------- orders
+
+
+@reseller_required
+def order_index(request: PanelRequest) -> HttpResponse:
+    filters = OrderStatusFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    page = paginate(request, order_list(reseller=request.reseller, status=status or None))
+    return render(
+        request,
+        "panel/orders/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": query_without_page(request),
+            "section": "orders",
+        },
+    )
+
+
+def _selected_plan(plans, raw: str | None) -> ResellerPlan | None:
+    if raw and raw.isdigit():
+        for plan in plans:
+            if plan.pk == int(raw):
+                return plan
+    return plans[0] if plans else None
+
+
+@reseller_required
+def order_new(request: PanelRequest) -> HttpResponse:
+    clients = client_list(reseller=request.reseller)
+    plans = orderable_plans(reseller=request.reseller)
+    plan_list = list(plans)
+    data = request.POST if request.method == "POST" else None
+    plan = _selected_plan(
+        plan_list, (data or request.GET).get("reseller_plan") or request.GET.get("plan")
+    )
+    initial: dict[str, object] = {}
+    client_id = request.GET.get("client")
+    if client_id:
+        client = found_or_404(
+            client_get,
+            reseller=request.reseller,
+            client_id=int(client_id) if client_id.isdigit() else 0,
+        )
+        initial["client"] = client.pk
+    if plan is not None:
+        initial["reseller_plan"] = plan.pk
+        initial["seats"] = plan.vendor_plan.min_seats  # S6
+    form = OrderForm(data, initial=initial, clients=clients, plans=plans, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_create(
+                client=form.cleaned_data["client"],
+                reseller_plan=form.cleaned_data["reseller_plan"],
+                seats=form.cleaned_data["seats"],
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error(_field(form, exc), exc.message)
+        else:
+            return redirect("orders:detail", order_id=order.pk)
+    return render(
+        request,
+        "panel/orders/new.html",
+        {"form": form, "plans": plan_list, "section": "orders"},
+    )
+
+
+@reseller_required
+def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+    context: dict[str, object] = {"order": order, "section": "orders"}
+    if order.status == OrderStatus.DRAFT:
+        # S7: what the first period takes if it starts today (Moscow financial day).
+        quote = period_quote(
+            reseller_plan=order.reseller_plan,
+            seats=order.seats,
+            starts_on=financial_day(timezone.now()),
+        )
+        context["quote"] = quote
+        context["amount_due"] = services.order_quote(order=order, day=quote.starts_on)
+    subscription = getattr(order, "subscription", None)
+    if subscription is not None:
+        context["subscription"] = subscription
+        if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
+            available = client_available_balance(client=order.client)
+            context["available_balance"] = available
+            context["still_due"] = max(order.amount_due - max(available, ZERO), ZERO)
+            context["payments_url"] = _payments_url(order)
+    return render(request, "panel/orders/detail.html", context)
+
+
+@require_POST
+@reseller_required
+def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+    try:
+        subscription = services.order_confirm(order=order, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if subscription.status == SubscriptionStatus.ACTIVE:
+            messages.success(request, _("Заказ подтверждён, подписка активна."))
+        else:
+            messages.success(request, _("Заказ подтверждён, подписка ожидает оплаты."))
+    return redirect("orders:detail", order_id=order.pk)
+
+
+@require_POST
+@reseller_required
+def order_cancel(request: PanelRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+    try:
+        services.order_cancel(order=order, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Заказ отменён."))
+    return redirect("orders:detail", order_id=order.pk)
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+@reseller_required
+def subscription_index(request: PanelRequest) -> HttpResponse:
+    filters = SubscriptionStatusFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    page = paginate(request, subscription_list(reseller=request.reseller, status=status or None))
+    return render(
+        request,
+        "panel/subscriptions/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": query_without_page(request),
+            "section": "subscriptions",
+        },
+    )
+
+
+def _subscription_page(
+    request: PanelRequest, subscription_id: int, form: SeatChangeForm | None = None
+) -> HttpResponse:
+    detail = found_or_404(
+        subscription_detail, reseller=request.reseller, subscription_id=subscription_id
+    )
+    vendor = detail.subscription.reseller_plan.vendor_plan
+    if form is None:
+        form = SeatChangeForm(
+            initial={"seats": detail.subscription.seats},
+            min_seats=vendor.min_seats,
+            max_seats=vendor.max_seats,
+        )
+    return render(
+        request,
+        "panel/subscriptions/detail.html",
+        {
+            "detail": detail,
+            "subscription": detail.subscription,
+            "form": form,
+            "can_change_seats": detail.subscription.status == SubscriptionStatus.ACTIVE,
+            "section": "subscriptions",
+        },
+    )
+
+
+@reseller_required
+def subscription_page(request: PanelRequest, subscription_id: int) -> HttpResponse:
+    return _subscription_page(request, subscription_id)
+
+
+@require_POST
+@reseller_required
+def subscription_seats(request: PanelRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        subscription_get, reseller=request.reseller, subscription_id=subscription_id
+    )
+    vendor = subscription.reseller_plan.vendor_plan
+    form = SeatChangeForm(request.POST, min_seats=vendor.min_seats, max_seats=vendor.max_seats)
+    if form.is_valid():
+        try:
+            change = services.seat_change_request(
+                subscription=subscription,
+                seats=form.cleaned_data["seats"],
+                at=timezone.now(),
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Изменение запрошено: %(seats)s рабочих мест с 00:30 МСК %(day)s.")
+                % {"seats": change.seats, "day": change.effective_on.strftime("%d.%m.%Y")},
+            )
+            return redirect("subscriptions:detail", subscription_id=subscription.pk)
+    return _subscription_page(request, subscription_id, form)
+
+
+@require_POST
+@reseller_required
+def seat_change_cancel(request: PanelRequest, subscription_id: int) -> HttpResponse:
+    detail = found_or_404(
+        subscription_detail, reseller=request.reseller, subscription_id=subscription_id
+    )
+    if detail.pending_change is None:
+        messages.error(request, _("Нет ожидающего изменения числа мест."))
+    else:
+        try:
+            services.seat_change_cancel(seat_change=detail.pending_change, at=timezone.now())
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Изменение числа мест отменено."))
+    return redirect("subscriptions:detail", subscription_id=subscription_id)
+
+
+@require_POST
+@reseller_required
+def subscription_auto_renew(request: PanelRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        subscription_get, reseller=request.reseller, subscription_id=subscription_id
+    )
+    value = request.POST.get("auto_renew")
+    if value not in ("on", "off"):
+        messages.error(request, _("Укажите, включить или выключить автопродление."))
+    else:
+        try:
+            services.subscription_set_auto_renew(
+                subscription=subscription, auto_renew=value == "on"
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Автопродление включено.") if value == "on" else _("Автопродление выключено."),
+            )
+    return redirect("subscriptions:detail", subscription_id=subscription_id)
