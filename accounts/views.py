@@ -37,7 +37,7 @@ class PanelLogoutView(auth_views.LogoutView):
 
 @reseller_required
 def panel_home(request: PanelRequest) -> HttpResponse:
-    return redirect("plans:list")
+    return redirect("dashboard:index")
 
 
 @reseller_required

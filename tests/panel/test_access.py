@@ -76,10 +76,10 @@ def test_a_wrong_password_shows_an_error_in_russian(reseller):
     assert "правильные имя пользователя и пароль" in response.content.decode()
 
 
-def test_panel_home_leads_to_the_plans(panel):
+def test_panel_home_leads_to_the_dashboard(panel):
     response = panel.get(reverse("accounts:panel-home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("plans:list")
+    assert response["Location"] == reverse("dashboard:index")
 
 
 def test_layout_has_the_sidebar_the_language_switch_and_the_stylesheet(panel, reseller):

@@ -170,3 +170,12 @@ def test_detail_takes_a_fixed_number_of_queries(panel, reseller):
     with CaptureQueriesContext(connection) as many:
         html_of(panel.get(reverse("accounts:client-detail", args=[other.pk])))
     assert len(many) == len(few)
+
+
+def test_client_page_links_to_a_new_order_and_a_new_payment_for_that_client(panel, reseller):
+    from tests.factories import ClientFactory
+
+    client = ClientFactory(reseller=reseller)
+    html = panel.get(reverse("accounts:client-detail", args=[client.pk])).content.decode()
+    assert f"{reverse('orders:new')}?client={client.pk}" in html
+    assert f"{reverse('payments:new')}?client={client.pk}" in html
