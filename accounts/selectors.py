@@ -40,3 +40,23 @@ def client_search(*, reseller: Reseller, query: str = "") -> QuerySet[Client]:
             match |= Q(name__icontains=variant)
         clients = clients.filter(match)
     return clients
+
+
+# --------------------------------------------------------------------------- the portal
+
+
+def portal_client_for(*, user) -> Client | None:
+    """The client a signed-in portal user acts for, with its reseller; None for anyone else
+    (a reseller's member, a staff user, a client whose reseller is switched off)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = (
+        Membership.objects.select_related("client__reseller")
+        .filter(user=user, client__isnull=False)
+        .first()
+    )
+    if membership is None or membership.client is None:
+        return None
+    if not membership.client.reseller.is_active:
+        return None
+    return membership.client

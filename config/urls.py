@@ -18,6 +18,7 @@ urlpatterns = [
     path("panel/notifications/", include("notifications.urls")),
     path("panel/dashboard/", include(dashboard_urls)),
     path("panel/", include("accounts.urls")),
+    path("portal/", include("accounts.portal_urls")),
 ]
 
 if settings.ESET_MOCK_ENABLED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import Reseller
+from accounts.models import Client, Reseller
 from config.errors import NotFound
 
 from .models import Notification, NotificationKind
@@ -44,6 +44,31 @@ def notification_get(*, reseller: Reseller, notification_id: int) -> Notificatio
         .select_related("client", "subscription", "recipient")
         .first()
     )
+    if notification is None:
+        raise NotFound("Уведомление не найдено.", field="notification")
+    return notification
+
+
+# --------------------------------------------------------------------------- the portal
+
+
+def client_notification_list(*, client: Client) -> QuerySet[Notification]:
+    """The client's own journal (S9): what was addressed to its people, newest first. The
+    reseller's copies of the same events (no recipient) stay in the reseller's journal."""
+    return (
+        Notification.objects.filter(client=client, recipient__isnull=False)
+        .select_related("subscription")
+        .order_by("-created_at", "-id")
+    )
+
+
+def client_notification_unread_count(*, client: Client) -> int:
+    return client_notification_list(client=client).filter(read_at__isnull=True).count()
+
+
+def client_notification_get(*, client: Client, notification_id: int) -> Notification:
+    """Another client's notification, or the reseller's copy, is not found."""
+    notification = client_notification_list(client=client).filter(pk=notification_id).first()
     if notification is None:
         raise NotFound("Уведомление не найдено.", field="notification")
     return notification

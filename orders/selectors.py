@@ -141,3 +141,59 @@ def subscription_detail(*, reseller: Reseller, subscription_id: int) -> Subscrip
         seat_changes=seat_changes,
         license=EsetLicense.objects.filter(subscription=subscription).first(),
     )
+
+
+# --------------------------------------------------------------------------- the portal
+
+
+def portal_plans(*, client: Client) -> QuerySet[ResellerPlan]:
+    """S5: what the client may order itself: its reseller's active plans that are published
+    for the portal and still offered by the catalogue."""
+    return (
+        ResellerPlan.objects.filter(
+            reseller_id=client.reseller_id,
+            status=ResellerPlan.Status.ACTIVE,
+            is_published=True,
+            vendor_plan__is_available=True,
+        )
+        .select_related("vendor_plan")
+        .order_by("vendor_plan__name", "id")
+    )
+
+
+def portal_plan_get(*, client: Client, plan_id: int) -> ResellerPlan:
+    """An unpublished plan, an inactive one or another reseller's is not found."""
+    plan = portal_plans(client=client).filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound("Тарифный план не найден.", field="reseller_plan")
+    return plan
+
+
+def client_order_get(*, client: Client, order_id: int) -> Order:
+    """Another client's order is not found: its existence stays hidden."""
+    order = (
+        Order.objects.filter(client=client, pk=order_id)
+        .select_related("client", "reseller_plan__vendor_plan", "subscription")
+        .first()
+    )
+    if order is None:
+        raise NotFound("Заказ не найден.", field="order")
+    return order
+
+
+def client_subscription_get(*, client: Client, subscription_id: int) -> Subscription:
+    subscription = (
+        Subscription.objects.filter(client=client, pk=subscription_id)
+        .select_related("client", "reseller_plan__vendor_plan", "order")
+        .first()
+    )
+    if subscription is None:
+        raise NotFound("Подписка не найдена.", field="subscription")
+    return subscription
+
+
+def client_subscription_detail(*, client: Client, subscription_id: int) -> SubscriptionDetail:
+    """The client's own subscription with its periods, charges, seat changes and licence;
+    another client's is not found."""
+    client_subscription_get(client=client, subscription_id=subscription_id)
+    return subscription_detail(reseller=client.reseller, subscription_id=subscription_id)

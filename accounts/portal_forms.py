@@ -1,0 +1,43 @@
+"""Portal forms. They only parse the input; the rules (seat bounds, publication, funds)
+live in orders.services and come back as ApplicationError beside the field they name."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import portal_client_for
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Only a client's users sign in to the portal; a reseller's members have the panel."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("E-mail")
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if portal_client_for(user=user) is None:
+            raise forms.ValidationError(
+                _("Эта учётная запись не даёт доступа к порталу клиента."), code="no_client"
+            )
+
+
+class PortalOrderForm(forms.Form):
+    """S5-S6. `seats` stays text: order_create parses it and names the field on error."""
+
+    seats = forms.CharField(
+        label=_("Количество лицензий (рабочих мест)"),
+        max_length=9,
+        widget=forms.NumberInput(attrs={"step": 1}),
+    )
+
+    def __init__(self, *args, min_seats: int, max_seats: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seats"].widget.attrs.update(min=min_seats, max=max_seats)
+        self.fields["seats"].help_text = _(
+            "Минимальное количество лицензий включено автоматически; "
+            "можно указать от %(min)s до %(max)s."
+        ) % {"min": min_seats, "max": max_seats}

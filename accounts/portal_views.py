@@ -1,0 +1,341 @@
+"""The client portal (/portal/): published plans and ordering them (S5-S7), the client's
+subscriptions with seat changes (S11) and auto-renew, its balance and its notification
+journal (S9). A face over several apps: each view parses input and delegates to their
+services and client-scoped selectors (DESIGN.md §11)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.selectors import client_available_balance, client_charges, client_payments
+from billing.services import ZERO, period_quote
+from billing.time import financial_day
+from config.errors import ApplicationError
+from notifications.selectors import (
+    client_notification_get,
+    client_notification_list,
+    client_notification_unread_count,
+)
+from notifications.services import notification_mark_read
+from notifications.views import PAYLOAD_FIELDS
+from orders import services as order_services
+from orders.forms import SeatChangeForm
+from orders.models import OrderStatus, SubscriptionStatus
+from orders.selectors import (
+    client_order_get,
+    client_subscription_detail,
+    client_subscription_get,
+    client_subscriptions,
+    portal_plan_get,
+    portal_plans,
+)
+
+from .panel import found_or_404, paginate, query_without_page
+from .portal import PortalRequest, client_required, paginate_as, query_without
+from .portal_forms import PortalAuthenticationForm, PortalOrderForm
+
+HOME_ROWS = 10
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = PortalAuthenticationForm
+    redirect_authenticated_user = False
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("portal:home")
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    next_page = "portal:login"
+
+
+@client_required
+def home(request: PortalRequest) -> HttpResponse:
+    client = request.client
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "available_balance": client_available_balance(client=client),
+            "subscriptions": client_subscriptions(client=client)[:HOME_ROWS],
+            "unread": client_notification_unread_count(client=client),
+            "section": "home",
+        },
+    )
+
+
+# --------------------------------------------------------------------------- plans, orders
+
+
+@client_required
+def plan_list(request: PortalRequest) -> HttpResponse:
+    page = paginate(request, portal_plans(client=request.client))
+    return render(
+        request,
+        "portal/plans/list.html",
+        {"page": page, "query_string": query_without_page(request), "section": "plans"},
+    )
+
+
+@client_required
+def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
+    plan = found_or_404(portal_plan_get, client=request.client, plan_id=plan_id)
+    vendor = plan.vendor_plan
+    form = PortalOrderForm(
+        request.POST or None,
+        initial={"seats": vendor.min_seats},  # S6
+        min_seats=vendor.min_seats,
+        max_seats=vendor.max_seats,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_services.order_create(
+                client=request.client,
+                reseller_plan=plan,
+                seats=form.cleaned_data["seats"],
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error("seats" if exc.field == "seats" else None, exc.message)
+        else:
+            return redirect("portal:order", order_id=order.pk)
+    return render(
+        request, "portal/plans/order.html", {"plan": plan, "form": form, "section": "plans"}
+    )
+
+
+@client_required
+def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(client_order_get, client=request.client, order_id=order_id)
+    context: dict[str, object] = {"order": order, "section": "plans"}
+    if order.status == OrderStatus.DRAFT:
+        # S7: what the first period takes if it starts today (Moscow financial day).
+        quote = period_quote(
+            reseller_plan=order.reseller_plan,
+            seats=order.seats,
+            starts_on=financial_day(timezone.now()),
+        )
+        context["quote"] = quote
+        context["amount_due"] = order_services.order_quote(order=order, day=quote.starts_on)
+    subscription = getattr(order, "subscription", None)
+    if subscription is not None:
+        context["subscription"] = subscription
+        if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
+            available = client_available_balance(client=request.client)
+            context["available_balance"] = available
+            context["still_due"] = max(order.amount_due - max(available, ZERO), ZERO)
+    return render(request, "portal/orders/detail.html", context)
+
+
+@require_POST
+@client_required
+def order_confirm(request: PortalRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(client_order_get, client=request.client, order_id=order_id)
+    try:
+        subscription = order_services.order_confirm(order=order, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if subscription.status == SubscriptionStatus.ACTIVE:
+            messages.success(request, _("Заказ подтверждён, подписка активна."))
+        else:
+            messages.success(request, _("Заказ подтверждён, подписка ожидает оплаты."))
+    return redirect("portal:order", order_id=order.pk)
+
+
+@require_POST
+@client_required
+def order_cancel(request: PortalRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(client_order_get, client=request.client, order_id=order_id)
+    try:
+        order_services.order_cancel(order=order, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Заказ отменён."))
+    return redirect("portal:order", order_id=order.pk)
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+@client_required
+def subscription_list(request: PortalRequest) -> HttpResponse:
+    page = paginate(request, client_subscriptions(client=request.client))
+    return render(
+        request,
+        "portal/subscriptions/list.html",
+        {"page": page, "query_string": query_without_page(request), "section": "subscriptions"},
+    )
+
+
+def _subscription_page(
+    request: PortalRequest, subscription_id: int, form: SeatChangeForm | None = None
+) -> HttpResponse:
+    detail = found_or_404(
+        client_subscription_detail, client=request.client, subscription_id=subscription_id
+    )
+    vendor = detail.subscription.reseller_plan.vendor_plan
+    if form is None:
+        form = SeatChangeForm(
+            initial={"seats": detail.subscription.seats},
+            min_seats=vendor.min_seats,
+            max_seats=vendor.max_seats,
+        )
+    return render(
+        request,
+        "portal/subscriptions/detail.html",
+        {
+            "detail": detail,
+            "subscription": detail.subscription,
+            "form": form,
+            "can_change_seats": detail.subscription.status == SubscriptionStatus.ACTIVE,
+            "section": "subscriptions",
+        },
+    )
+
+
+@client_required
+def subscription_detail(request: PortalRequest, subscription_id: int) -> HttpResponse:
+    return _subscription_page(request, subscription_id)
+
+
+@require_POST
+@client_required
+def subscription_seats(request: PortalRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        client_subscription_get, client=request.client, subscription_id=subscription_id
+    )
+    vendor = subscription.reseller_plan.vendor_plan
+    form = SeatChangeForm(request.POST, min_seats=vendor.min_seats, max_seats=vendor.max_seats)
+    if form.is_valid():
+        try:
+            change = order_services.seat_change_request(
+                subscription=subscription,
+                seats=form.cleaned_data["seats"],
+                at=timezone.now(),
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Изменение запрошено: %(seats)s рабочих мест с 00:30 МСК %(day)s.")
+                % {"seats": change.seats, "day": change.effective_on.strftime("%d.%m.%Y")},
+            )
+            return redirect("portal:subscription", subscription_id=subscription.pk)
+    return _subscription_page(request, subscription_id, form)
+
+
+@require_POST
+@client_required
+def seat_change_cancel(request: PortalRequest, subscription_id: int) -> HttpResponse:
+    detail = found_or_404(
+        client_subscription_detail, client=request.client, subscription_id=subscription_id
+    )
+    if detail.pending_change is None:
+        messages.error(request, _("Нет ожидающего изменения числа мест."))
+    else:
+        try:
+            order_services.seat_change_cancel(seat_change=detail.pending_change, at=timezone.now())
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Изменение числа мест отменено."))
+    return redirect("portal:subscription", subscription_id=subscription_id)
+
+
+@require_POST
+@client_required
+def subscription_auto_renew(request: PortalRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        client_subscription_get, client=request.client, subscription_id=subscription_id
+    )
+    value = request.POST.get("auto_renew")
+    if value not in ("on", "off"):
+        messages.error(request, _("Укажите, включить или выключить автопродление."))
+    else:
+        try:
+            order_services.subscription_set_auto_renew(
+                subscription=subscription, auto_renew=value == "on"
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Автопродление включено.") if value == "on" else _("Автопродление выключено."),
+            )
+    return redirect("portal:subscription", subscription_id=subscription_id)
+
+
+# --------------------------------------------------------------------------- balance
+
+
+@client_required
+def balance(request: PortalRequest) -> HttpResponse:
+    client = request.client
+    return render(
+        request,
+        "portal/balance.html",
+        {
+            "available_balance": client_available_balance(client=client),
+            "charges": paginate_as(request, client_charges(client=client), param="charges"),
+            "charges_query": query_without(request, "charges"),
+            "payments": paginate_as(request, client_payments(client=client), param="payments"),
+            "payments_query": query_without(request, "payments"),
+            "section": "balance",
+        },
+    )
+
+
+# --------------------------------------------------------------------------- journal
+
+
+@client_required
+def notification_list(request: PortalRequest) -> HttpResponse:
+    page = paginate(request, client_notification_list(client=request.client))
+    return render(
+        request,
+        "portal/notifications/list.html",
+        {
+            "page": page,
+            "unread": client_notification_unread_count(client=request.client),
+            "query_string": query_without_page(request),
+            "section": "notifications",
+        },
+    )
+
+
+@client_required
+def notification_detail(request: PortalRequest, notification_id: int) -> HttpResponse:
+    notification = found_or_404(
+        client_notification_get, client=request.client, notification_id=notification_id
+    )
+    payload = notification.payload or {}
+    activation = [(label, key, payload[key]) for key, label in PAYLOAD_FIELDS if payload.get(key)]
+    return render(
+        request,
+        "portal/notifications/detail.html",
+        {"notification": notification, "activation": activation, "section": "notifications"},
+    )
+
+
+@require_POST
+@client_required
+def notification_read(request: PortalRequest, notification_id: int) -> HttpResponse:
+    notification = found_or_404(
+        client_notification_get, client=request.client, notification_id=notification_id
+    )
+    notification_mark_read(notification=notification, at=timezone.now())
+    messages.success(request, _("Уведомление отмечено как прочитанное."))
+    return redirect("portal:notification", notification_id=notification.pk)
