@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Reseller(models.Model):
@@ -46,10 +47,10 @@ class Client(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        ADMIN = "admin", "администратор"
-        MANAGER = "manager", "менеджер"
-        OWNER = "owner", "владелец"
-        USER = "user", "пользователь"
+        ADMIN = "admin", _("администратор")
+        MANAGER = "manager", _("менеджер")
+        OWNER = "owner", _("владелец")
+        USER = "user", _("пользователь")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"

@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Payment(models.Model):
     class Method(models.TextChoices):
-        BANK_TRANSFER = "bank_transfer", "банковский перевод"
-        CARD = "card", "карта"
-        CASH = "cash", "наличные"
-        OTHER = "other", "другое"
+        BANK_TRANSFER = "bank_transfer", _("банковский перевод")
+        CARD = "card", _("карта")
+        CASH = "cash", _("наличные")
+        OTHER = "other", _("другое")
 
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="payments")
     order = models.ForeignKey(
@@ -40,10 +41,10 @@ class BalanceEntry(models.Model):
     """The append-only ledger. The client's cached balance is the sum of its entries."""
 
     class Kind(models.TextChoices):
-        PAYMENT = "payment", "платёж"
-        CHARGE = "charge", "списание"
-        REFUND = "refund", "возврат"
-        ADJUSTMENT = "adjustment", "корректировка"
+        PAYMENT = "payment", _("платёж")
+        CHARGE = "charge", _("списание")
+        REFUND = "refund", _("возврат")
+        ADJUSTMENT = "adjustment", _("корректировка")
 
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -120,9 +121,9 @@ class ServicePeriod(models.Model):
 
 
 class ChargeStatus(models.TextChoices):
-    OPEN = "open", "открыто"
-    CLOSED = "closed", "закрыто"
-    CANCELLED = "cancelled", "аннулировано"
+    OPEN = "open", _("открыто")
+    CLOSED = "closed", _("закрыто")
+    CANCELLED = "cancelled", _("аннулировано")
 
 
 class Charge(models.Model):

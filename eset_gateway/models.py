@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class EsetCustomer(models.Model):
@@ -23,8 +24,8 @@ class EsetLicense(models.Model):
     """A subscription's licence at ESET, as last reported by ESET."""
 
     class State(models.TextChoices):
-        ACTIVE = "active", "активна"
-        SUSPENDED = "suspended", "приостановлена"
+        ACTIVE = "active", _("активна")
+        SUSPENDED = "suspended", _("приостановлена")
 
     subscription = models.OneToOneField(
         "orders.Subscription", on_delete=models.PROTECT, related_name="eset_license"
@@ -45,17 +46,17 @@ class EsetLicense(models.Model):
 
 
 class CommandKind(models.TextChoices):
-    CREATE = "create", "заказ лицензии"
-    CHANGE_QUANTITY = "change_quantity", "изменение количества"
-    SUSPEND = "suspend", "приостановка"
-    RESUME = "resume", "возобновление"
+    CREATE = "create", _("заказ лицензии")
+    CHANGE_QUANTITY = "change_quantity", _("изменение количества")
+    SUSPEND = "suspend", _("приостановка")
+    RESUME = "resume", _("возобновление")
 
 
 class CommandState(models.TextChoices):
-    PENDING = "pending", "в очереди"
-    RUNNING = "running", "выполняется"
-    DONE = "done", "выполнена"
-    FAILED = "failed", "ошибка (окончательная)"
+    PENDING = "pending", _("в очереди")
+    RUNNING = "running", _("выполняется")
+    DONE = "done", _("выполнена")
+    FAILED = "failed", _("ошибка (окончательная)")
 
 
 class GatewayCommand(models.Model):

@@ -1,25 +1,26 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
-    ACTIVATION_DATA = "activation_data", "данные активации"
-    SEATS_CHANGED = "seats_changed", "изменено число мест"
-    SEAT_CHANGE_REJECTED = "seat_change_rejected", "изменение числа мест отклонено"
-    RENEWED = "renewed", "подписка продлена"
-    RENEWAL_FAILED = "renewal_failed", "продление не удалось"
-    RESUMED = "resumed", "подписка возобновлена"
-    PAYMENT_RECEIVED = "payment_received", "платёж получен"
-    CANCELLED = "cancelled", "подписка отменена"
-    ESET_ERROR = "eset_error", "ошибка ESET"
+    ACTIVATION_DATA = "activation_data", _("данные активации")
+    SEATS_CHANGED = "seats_changed", _("изменено число мест")
+    SEAT_CHANGE_REJECTED = "seat_change_rejected", _("изменение числа мест отклонено")
+    RENEWED = "renewed", _("подписка продлена")
+    RENEWAL_FAILED = "renewal_failed", _("продление не удалось")
+    RESUMED = "resumed", _("подписка возобновлена")
+    PAYMENT_RECEIVED = "payment_received", _("платёж получен")
+    CANCELLED = "cancelled", _("подписка отменена")
+    ESET_ERROR = "eset_error", _("ошибка ESET")
 
 
 class EmailStatus(models.TextChoices):
-    PENDING = "pending", "ожидает отправки"
-    SENDING = "sending", "отправляется"
-    SENT = "sent", "отправлено"
-    FAILED = "failed", "ошибка"
-    SKIPPED = "skipped", "без e-mail"
+    PENDING = "pending", _("ожидает отправки")
+    SENDING = "sending", _("отправляется")
+    SENT = "sent", _("отправлено")
+    FAILED = "failed", _("ошибка")
+    SKIPPED = "skipped", _("без e-mail")
 
 
 class Notification(models.Model):

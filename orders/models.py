@@ -4,27 +4,28 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OrderStatus(models.TextChoices):
-    DRAFT = "draft", "черновик"
-    CONFIRMED = "confirmed", "подтверждён"
-    COMPLETED = "completed", "выполнен"
-    CANCELLED = "cancelled", "отменён"
+    DRAFT = "draft", _("черновик")
+    CONFIRMED = "confirmed", _("подтверждён")
+    COMPLETED = "completed", _("выполнен")
+    CANCELLED = "cancelled", _("отменён")
 
 
 class SubscriptionStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "ожидает оплаты"
-    ACTIVE = "active", "активна"
-    SUSPENDED = "suspended", "приостановлена"
-    CANCELLED = "cancelled", "отменена"
+    PENDING_PAYMENT = "pending_payment", _("ожидает оплаты")
+    ACTIVE = "active", _("активна")
+    SUSPENDED = "suspended", _("приостановлена")
+    CANCELLED = "cancelled", _("отменена")
 
 
 class SeatChangeStatus(models.TextChoices):
-    PENDING = "pending", "ожидает"
-    APPLIED = "applied", "применено"
-    REJECTED = "rejected", "отклонено"
-    CANCELLED = "cancelled", "отменено"
+    PENDING = "pending", _("ожидает")
+    APPLIED = "applied", _("применено")
+    REJECTED = "rejected", _("отклонено")
+    CANCELLED = "cancelled", _("отменено")
 
 
 # The allowed moves of each status machine, in one place; services move statuses with
@@ -55,8 +56,8 @@ SEAT_CHANGE_TRANSITIONS: dict[str, set[str]] = {
 
 class Order(models.Model):
     class Source(models.TextChoices):
-        PANEL = "panel", "панель реселлера"
-        PORTAL = "portal", "клиентский портал"
+        PANEL = "panel", _("панель реселлера")
+        PORTAL = "portal", _("клиентский портал")
         API = "api", "API"
 
     client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="orders")

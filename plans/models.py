@@ -3,11 +3,12 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingCycle(models.TextChoices):
-    DAYS_30 = "30_days", "30 дней"
-    CALENDAR_MONTH = "calendar_month", "календарный месяц"
+    DAYS_30 = "30_days", _("30 дней")
+    CALENDAR_MONTH = "calendar_month", _("календарный месяц")
 
 
 class VendorPlan(models.Model):
@@ -54,8 +55,8 @@ class ResellerPlan(models.Model):
     """A reseller's copy of a vendor plan: activation (S2), seat price (S4), publication (S5)."""
 
     class Status(models.TextChoices):
-        INACTIVE = "inactive", "неактивен"
-        ACTIVE = "active", "активен"
+        INACTIVE = "inactive", _("неактивен")
+        ACTIVE = "active", _("активен")
 
     reseller = models.ForeignKey(
         "accounts.Reseller", on_delete=models.PROTECT, related_name="plans"
