@@ -36,6 +36,7 @@ from orders.selectors import (
     portal_plan_get,
     portal_plans,
 )
+from orders.views import auto_renew_submit, pending_change_cancel, seat_change_submit
 
 from .panel import found_or_404, paginate, query_without_page
 from .portal import PortalRequest, client_required, paginate_as, query_without
@@ -214,25 +215,9 @@ def subscription_seats(request: PortalRequest, subscription_id: int) -> HttpResp
     subscription = found_or_404(
         client_subscription_get, client=request.client, subscription_id=subscription_id
     )
-    vendor = subscription.reseller_plan.vendor_plan
-    form = SeatChangeForm(request.POST, min_seats=vendor.min_seats, max_seats=vendor.max_seats)
-    if form.is_valid():
-        try:
-            change = order_services.seat_change_request(
-                subscription=subscription,
-                seats=form.cleaned_data["seats"],
-                at=timezone.now(),
-                by=request.user,
-            )
-        except ApplicationError as exc:
-            form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Изменение запрошено: %(seats)s рабочих мест с 00:30 МСК %(day)s.")
-                % {"seats": change.seats, "day": change.effective_on.strftime("%d.%m.%Y")},
-            )
-            return redirect("portal:subscription", subscription_id=subscription.pk)
+    form, done = seat_change_submit(request, subscription)
+    if done:
+        return redirect("portal:subscription", subscription_id=subscription.pk)
     return _subscription_page(request, subscription_id, form)
 
 
@@ -242,15 +227,7 @@ def seat_change_cancel(request: PortalRequest, subscription_id: int) -> HttpResp
     detail = found_or_404(
         client_subscription_detail, client=request.client, subscription_id=subscription_id
     )
-    if detail.pending_change is None:
-        messages.error(request, _("Нет ожидающего изменения числа мест."))
-    else:
-        try:
-            order_services.seat_change_cancel(seat_change=detail.pending_change, at=timezone.now())
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Изменение числа мест отменено."))
+    pending_change_cancel(request, detail.pending_change)
     return redirect("portal:subscription", subscription_id=subscription_id)
 
 
@@ -260,21 +237,7 @@ def subscription_auto_renew(request: PortalRequest, subscription_id: int) -> Htt
     subscription = found_or_404(
         client_subscription_get, client=request.client, subscription_id=subscription_id
     )
-    value = request.POST.get("auto_renew")
-    if value not in ("on", "off"):
-        messages.error(request, _("Укажите, включить или выключить автопродление."))
-    else:
-        try:
-            order_services.subscription_set_auto_renew(
-                subscription=subscription, auto_renew=value == "on"
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Автопродление включено.") if value == "on" else _("Автопродление выключено."),
-            )
+    auto_renew_submit(request, subscription)
     return redirect("portal:subscription", subscription_id=subscription_id)
 
 

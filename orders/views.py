@@ -228,31 +228,71 @@ def subscription_page(request: PanelRequest, subscription_id: int) -> HttpRespon
     return _subscription_page(request, subscription_id)
 
 
+# The panel and the portal act on a subscription the same way; only the tenant lookup and
+# the page they return to differ. These take the subscription their caller found.
+
+
+def seat_change_submit(request, subscription) -> tuple[SeatChangeForm, bool]:
+    """S11: validates the form and requests the change; errors land beside the field."""
+    vendor = subscription.reseller_plan.vendor_plan
+    form = SeatChangeForm(request.POST, min_seats=vendor.min_seats, max_seats=vendor.max_seats)
+    if not form.is_valid():
+        return form, False
+    try:
+        change = services.seat_change_request(
+            subscription=subscription,
+            seats=form.cleaned_data["seats"],
+            at=timezone.now(),
+            by=request.user,
+        )
+    except ApplicationError as exc:
+        form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
+        return form, False
+    messages.success(
+        request,
+        _("Изменение запрошено: %(seats)s рабочих мест с 00:30 МСК %(day)s.")
+        % {"seats": change.seats, "day": change.effective_on.strftime("%d.%m.%Y")},
+    )
+    return form, True
+
+
+def pending_change_cancel(request, pending_change) -> None:
+    if pending_change is None:
+        messages.error(request, _("Нет ожидающего изменения числа мест."))
+        return
+    try:
+        services.seat_change_cancel(seat_change=pending_change, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Изменение числа мест отменено."))
+
+
+def auto_renew_submit(request, subscription) -> None:
+    value = request.POST.get("auto_renew")
+    if value not in ("on", "off"):
+        messages.error(request, _("Укажите, включить или выключить автопродление."))
+        return
+    try:
+        services.subscription_set_auto_renew(subscription=subscription, auto_renew=value == "on")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Автопродление включено.") if value == "on" else _("Автопродление выключено."),
+        )
+
+
 @require_POST
 @reseller_required
 def subscription_seats(request: PanelRequest, subscription_id: int) -> HttpResponse:
     subscription = found_or_404(
         subscription_get, reseller=request.reseller, subscription_id=subscription_id
     )
-    vendor = subscription.reseller_plan.vendor_plan
-    form = SeatChangeForm(request.POST, min_seats=vendor.min_seats, max_seats=vendor.max_seats)
-    if form.is_valid():
-        try:
-            change = services.seat_change_request(
-                subscription=subscription,
-                seats=form.cleaned_data["seats"],
-                at=timezone.now(),
-                by=request.user,
-            )
-        except ApplicationError as exc:
-            form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Изменение запрошено: %(seats)s рабочих мест с 00:30 МСК %(day)s.")
-                % {"seats": change.seats, "day": change.effective_on.strftime("%d.%m.%Y")},
-            )
-            return redirect("subscriptions:detail", subscription_id=subscription.pk)
+    form, done = seat_change_submit(request, subscription)
+    if done:
+        return redirect("subscriptions:detail", subscription_id=subscription.pk)
     return _subscription_page(request, subscription_id, form)
 
 
@@ -262,15 +302,7 @@ def seat_change_cancel(request: PanelRequest, subscription_id: int) -> HttpRespo
     detail = found_or_404(
         subscription_detail, reseller=request.reseller, subscription_id=subscription_id
     )
-    if detail.pending_change is None:
-        messages.error(request, _("Нет ожидающего изменения числа мест."))
-    else:
-        try:
-            services.seat_change_cancel(seat_change=detail.pending_change, at=timezone.now())
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Изменение числа мест отменено."))
+    pending_change_cancel(request, detail.pending_change)
     return redirect("subscriptions:detail", subscription_id=subscription_id)
 
 
@@ -280,19 +312,5 @@ def subscription_auto_renew(request: PanelRequest, subscription_id: int) -> Http
     subscription = found_or_404(
         subscription_get, reseller=request.reseller, subscription_id=subscription_id
     )
-    value = request.POST.get("auto_renew")
-    if value not in ("on", "off"):
-        messages.error(request, _("Укажите, включить или выключить автопродление."))
-    else:
-        try:
-            services.subscription_set_auto_renew(
-                subscription=subscription, auto_renew=value == "on"
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Автопродление включено.") if value == "on" else _("Автопродление выключено."),
-            )
+    auto_renew_submit(request, subscription)
     return redirect("subscriptions:detail", subscription_id=subscription_id)
