@@ -199,6 +199,13 @@ def _subscription_page(
             "subscription": detail.subscription,
             "form": form,
             "can_change_seats": detail.subscription.status == SubscriptionStatus.ACTIVE,
+            "for_reseller": False,
+            "urls": {
+                "order": reverse("portal:order", args=[detail.subscription.order_id]),
+                "auto_renew": reverse("portal:auto-renew", args=[subscription_id]),
+                "seat_change_cancel": reverse("portal:seat-change-cancel", args=[subscription_id]),
+                "seats": reverse("portal:seats", args=[subscription_id]),
+            },
             "section": "subscriptions",
         },
     )

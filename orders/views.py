@@ -218,6 +218,15 @@ def _subscription_page(
             "subscription": detail.subscription,
             "form": form,
             "can_change_seats": detail.subscription.status == SubscriptionStatus.ACTIVE,
+            "for_reseller": True,
+            "urls": {
+                "order": reverse("orders:detail", args=[detail.subscription.order_id]),
+                "auto_renew": reverse("subscriptions:auto-renew", args=[subscription_id]),
+                "seat_change_cancel": reverse(
+                    "subscriptions:seat-change-cancel", args=[subscription_id]
+                ),
+                "seats": reverse("subscriptions:seats", args=[subscription_id]),
+            },
             "section": "subscriptions",
         },
     )

@@ -120,6 +120,8 @@ def test_detail_shows_periods_charges_and_the_licence(panel, reseller):
     assert "ABC-DEF-123" in html and "AAAA-BBBB-CCCC-DDDD-EEEE" in html
     assert "повторно активировать рабочие станции" in html
     assert 'for="id_seats"' in html and 'min="5"' in html and 'max="50"' in html
+    # The reseller sees its purchase side, which the client's portal page leaves out.
+    assert "Закупочная цена" in html and "Себестоимость" in html
 
 
 def test_detail_takes_a_fixed_number_of_queries(panel, reseller):
