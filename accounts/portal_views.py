@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.selectors import client_available_balance, client_charges, client_payments
-from billing.services import ZERO, period_quote
+from billing.services import period_quote
 from billing.time import financial_day
 from config.errors import ApplicationError
 from notifications.selectors import (
@@ -36,7 +36,14 @@ from orders.selectors import (
     portal_plan_get,
     portal_plans,
 )
-from orders.views import auto_renew_submit, pending_change_cancel, seat_change_submit
+from orders.views import (
+    auto_renew_submit,
+    order_cancel_submit,
+    order_confirm_submit,
+    order_still_due,
+    pending_change_cancel,
+    seat_change_submit,
+)
 
 from .panel import found_or_404, paginate, query_without_page
 from .portal import PortalRequest, client_required, paginate_as, query_without
@@ -132,7 +139,7 @@ def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
         if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
             available = client_available_balance(client=request.client)
             context["available_balance"] = available
-            context["still_due"] = max(order.amount_due - max(available, ZERO), ZERO)
+            context["still_due"] = order_still_due(order, available=available)
     return render(request, "portal/orders/detail.html", context)
 
 
@@ -140,15 +147,7 @@ def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
 @client_required
 def order_confirm(request: PortalRequest, order_id: int) -> HttpResponse:
     order = found_or_404(client_order_get, client=request.client, order_id=order_id)
-    try:
-        subscription = order_services.order_confirm(order=order, at=timezone.now())
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        if subscription.status == SubscriptionStatus.ACTIVE:
-            messages.success(request, _("Заказ подтверждён, подписка активна."))
-        else:
-            messages.success(request, _("Заказ подтверждён, подписка ожидает оплаты."))
+    order_confirm_submit(request, order)
     return redirect("portal:order", order_id=order.pk)
 
 
@@ -156,12 +155,7 @@ def order_confirm(request: PortalRequest, order_id: int) -> HttpResponse:
 @client_required
 def order_cancel(request: PortalRequest, order_id: int) -> HttpResponse:
     order = found_or_404(client_order_get, client=request.client, order_id=order_id)
-    try:
-        order_services.order_cancel(order=order, at=timezone.now())
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Заказ отменён."))
+    order_cancel_submit(request, order)
     return redirect("portal:order", order_id=order.pk)
 
 

@@ -3,6 +3,8 @@ delegate to orders.services and the tenant-scoped selectors (DESIGN.md §11)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -143,15 +145,13 @@ def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
         if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
             available = client_available_balance(client=order.client)
             context["available_balance"] = available
-            context["still_due"] = max(order.amount_due - max(available, ZERO), ZERO)
+            context["still_due"] = order_still_due(order, available=available)
             context["payments_url"] = _payments_url(order)
     return render(request, "panel/orders/detail.html", context)
 
 
-@require_POST
-@reseller_required
-def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
-    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+def order_confirm_submit(request, order) -> None:
+    """S7 for the panel and the portal alike: confirm, then say where the subscription stands."""
     try:
         subscription = services.order_confirm(order=order, at=timezone.now())
     except ApplicationError as exc:
@@ -161,6 +161,28 @@ def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
             messages.success(request, _("Заказ подтверждён, подписка активна."))
         else:
             messages.success(request, _("Заказ подтверждён, подписка ожидает оплаты."))
+
+
+def order_cancel_submit(request, order) -> None:
+    try:
+        services.order_cancel(order=order, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Заказ отменён."))
+
+
+def order_still_due(order, *, available: Decimal) -> Decimal:
+    """What the client still has to pay for a confirmed order: its amount due less the
+    available balance, never below zero."""
+    return max(order.amount_due - max(available, ZERO), ZERO)
+
+
+@require_POST
+@reseller_required
+def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+    order_confirm_submit(request, order)
     return redirect("orders:detail", order_id=order.pk)
 
 
@@ -168,12 +190,7 @@ def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
 @reseller_required
 def order_cancel(request: PanelRequest, order_id: int) -> HttpResponse:
     order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
-    try:
-        services.order_cancel(order=order, at=timezone.now())
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Заказ отменён."))
+    order_cancel_submit(request, order)
     return redirect("orders:detail", order_id=order.pk)
 
 
