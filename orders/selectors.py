@@ -61,10 +61,18 @@ def order_list(*, reseller: Reseller, status: str | None = None) -> QuerySet[Ord
     return orders.order_by("-created_at", "-id")
 
 
-def order_get(*, reseller: Reseller, order_id: int) -> Order:
-    """Another reseller's order is not found: its existence stays hidden."""
+def _tenant(*, reseller: Reseller | None = None, client: Client | None = None) -> dict:
+    """The filter that scopes a row to the caller's tenant: a reseller sees its clients'
+    rows, a client its own."""
+    return {"client": client} if client is not None else {"client__reseller": reseller}
+
+
+def order_get(
+    *, order_id: int, reseller: Reseller | None = None, client: Client | None = None
+) -> Order:
+    """Another tenant's order is not found: its existence stays hidden."""
     order = (
-        Order.objects.filter(client__reseller=reseller, pk=order_id)
+        Order.objects.filter(pk=order_id, **_tenant(reseller=reseller, client=client))
         .select_related("client", "reseller_plan__vendor_plan", "subscription")
         .first()
     )
@@ -82,9 +90,12 @@ def subscription_list(*, reseller: Reseller, status: str | None = None) -> Query
     return subscriptions.order_by("-created_at", "-id")
 
 
-def subscription_get(*, reseller: Reseller, subscription_id: int) -> Subscription:
+def subscription_get(
+    *, subscription_id: int, reseller: Reseller | None = None, client: Client | None = None
+) -> Subscription:
+    """Another tenant's subscription is not found: its existence stays hidden."""
     subscription = (
-        Subscription.objects.filter(client__reseller=reseller, pk=subscription_id)
+        Subscription.objects.filter(pk=subscription_id, **_tenant(reseller=reseller, client=client))
         .select_related("client", "reseller_plan__vendor_plan", "order")
         .first()
     )
@@ -170,26 +181,11 @@ def portal_plan_get(*, client: Client, plan_id: int) -> ResellerPlan:
 
 
 def client_order_get(*, client: Client, order_id: int) -> Order:
-    """Another client's order is not found: its existence stays hidden."""
-    order = (
-        Order.objects.filter(client=client, pk=order_id)
-        .select_related("client", "reseller_plan__vendor_plan", "subscription")
-        .first()
-    )
-    if order is None:
-        raise NotFound("Заказ не найден.", field="order")
-    return order
+    return order_get(client=client, order_id=order_id)
 
 
 def client_subscription_get(*, client: Client, subscription_id: int) -> Subscription:
-    subscription = (
-        Subscription.objects.filter(client=client, pk=subscription_id)
-        .select_related("client", "reseller_plan__vendor_plan", "order")
-        .first()
-    )
-    if subscription is None:
-        raise NotFound("Подписка не найдена.", field="subscription")
-    return subscription
+    return subscription_get(client=client, subscription_id=subscription_id)
 
 
 def client_subscription_detail(*, client: Client, subscription_id: int) -> SubscriptionDetail:
