@@ -130,6 +130,23 @@ else:
         # Broadcast/control messages too; kombu would otherwise create ./control anywhere.
         "control_folder": str(_broker_dir / "control"),
     }
+# The cache holds sign-in and API throttling counters, which every web process must share:
+# Redis when it is configured, otherwise files under var/ (no server needed).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "eset",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = False
 CELERY_TASK_ACKS_LATE = True
