@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.PortalLogoutView.as_view(), name="logout"),
     path("plans/", views.plan_list, name="plans"),
     path("plans/<int:plan_id>/order/", views.plan_order, name="plan-order"),
+    path("orders/", views.orders, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/confirm/", views.order_confirm, name="order-confirm"),
     path("orders/<int:order_id>/cancel/", views.order_cancel, name="order-cancel"),

@@ -26,13 +26,14 @@ from notifications.selectors import (
 from notifications.services import notification_mark_read
 from notifications.views import PAYLOAD_FIELDS
 from orders import services as order_services
-from orders.forms import SeatChangeForm
+from orders.forms import OrderStatusFilterForm, SeatChangeForm
 from orders.models import OrderStatus, SubscriptionStatus
 from orders.selectors import (
     client_order_get,
     client_subscription_detail,
     client_subscription_get,
     client_subscriptions,
+    order_list,
     portal_plan_get,
     portal_plans,
 )
@@ -121,9 +122,26 @@ def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
 
 
 @client_required
+def orders(request: PortalRequest) -> HttpResponse:
+    filters = OrderStatusFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    page = paginate(request, order_list(client=request.client, status=status or None))
+    return render(
+        request,
+        "portal/orders/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": query_without_page(request),
+            "section": "orders",
+        },
+    )
+
+
+@client_required
 def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
     order = found_or_404(client_order_get, client=request.client, order_id=order_id)
-    context: dict[str, object] = {"order": order, "section": "plans"}
+    context: dict[str, object] = {"order": order, "section": "orders"}
     if order.status == OrderStatus.DRAFT:
         # S7: what the first period takes if it starts today (Moscow financial day).
         quote = period_quote(

@@ -52,19 +52,22 @@ def orderable_plans(*, reseller: Reseller) -> QuerySet[ResellerPlan]:
     )
 
 
-def order_list(*, reseller: Reseller, status: str | None = None) -> QuerySet[Order]:
-    orders = Order.objects.filter(client__reseller=reseller).select_related(
+def _tenant(*, reseller: Reseller | None = None, client: Client | None = None) -> dict:
+    """The filter that scopes a row to the caller's tenant: a reseller sees its clients'
+    rows, a client its own."""
+    return {"client": client} if client is not None else {"client__reseller": reseller}
+
+
+def order_list(
+    *, reseller: Reseller | None = None, client: Client | None = None, status: str | None = None
+) -> QuerySet[Order]:
+    """The orders of a reseller's clients, or of one client (the portal)."""
+    orders = Order.objects.filter(**_tenant(reseller=reseller, client=client)).select_related(
         "client", "reseller_plan__vendor_plan", "subscription"
     )
     if status in ORDER_STATUS_FILTERS:
         orders = orders.filter(status=status)
     return orders.order_by("-created_at", "-id")
-
-
-def _tenant(*, reseller: Reseller | None = None, client: Client | None = None) -> dict:
-    """The filter that scopes a row to the caller's tenant: a reseller sees its clients'
-    rows, a client its own."""
-    return {"client": client} if client is not None else {"client__reseller": reseller}
 
 
 def order_get(

@@ -9,7 +9,13 @@ from tests.factories import ClientFactory, ResellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ("portal:home", "portal:plans", "portal:subscriptions", "portal:balance")
+PAGES = (
+    "portal:home",
+    "portal:plans",
+    "portal:orders",
+    "portal:subscriptions",
+    "portal:balance",
+)
 
 
 @pytest.mark.parametrize("name", [*PAGES, "portal:notifications"])

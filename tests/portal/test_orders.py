@@ -111,3 +111,41 @@ def test_another_clients_order_is_404(portal, reseller):
     assert portal.post(reverse("portal:order-confirm", args=[order.pk])).status_code == 404
     order.refresh_from_db()
     assert order.status == "draft"
+
+
+def test_the_order_list_shows_the_clients_own_orders_and_filters_by_status(
+    portal, client_, reseller
+):
+    plan = plan_for(reseller)
+    mine = order_create(client=client_, reseller_plan=plan, seats=7)
+    with time_machine.travel(NOW, tick=False):
+        portal.post(reverse("portal:order-confirm", args=[mine.pk]))
+    draft = order_create(client=client_, reseller_plan=plan, seats=9)
+    theirs = order_create(client=ClientFactory(reseller=reseller), reseller_plan=plan)
+
+    html = html_of(portal.get(reverse("portal:orders")))
+    assert "Заказы" in html
+    assert reverse("portal:order", args=[mine.pk]) in html
+    assert reverse("portal:order", args=[draft.pk]) in html
+    assert reverse("portal:order", args=[theirs.pk]) not in html
+    assert "8 641,50 ₽" in html  # 7 seats × 1 234,50 ₽: what the confirmed order asks
+
+    drafts = html_of(portal.get(reverse("portal:orders"), {"status": "draft"}))
+    assert reverse("portal:order", args=[draft.pk]) in drafts
+    assert reverse("portal:order", args=[mine.pk]) not in drafts
+
+
+def test_the_order_list_takes_a_fixed_number_of_queries(portal, client_, reseller):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan = plan_for(reseller)
+    for _ in range(3):
+        order_create(client=client_, reseller_plan=plan)
+    with CaptureQueriesContext(connection) as few:
+        html_of(portal.get(reverse("portal:orders")))
+    for _ in range(27):
+        order_create(client=client_, reseller_plan=plan)
+    with CaptureQueriesContext(connection) as many:
+        html_of(portal.get(reverse("portal:orders")))
+    assert len(many) == len(few)

@@ -1,0 +1,72 @@
+"""Browser end-to-end stories: Playwright's Python package drives Debian's Chromium,
+headless, against pytest-django's live server (issue 3).
+
+`playwright install` cannot download browsers here, so the tests launch the system
+Chromium (CHROMIUM_PATH, /usr/bin/chromium by default); `.ci/run` installs it when missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse the ORM
+# calls the tests make between browser steps. Nothing here is concurrent with the loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (own cookies) per test, Russian as a Russian user has it."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="ru-RU", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def rub(text: str) -> Decimal:
+    """'1 234,50 ₽' (spaces may be non-breaking) as a Decimal."""
+    digits = "".join(ch for ch in text if ch.isdigit() or ch in ",-")
+    return Decimal(digits.replace(",", "."))
+
+
+def paid_subscription(client, plan, seats: int):
+    """A subscription bought and paid today through the domain API, its licence issued."""
+    from django.utils import timezone
+
+    from billing.services import payment_register
+    from billing.time import financial_day
+    from eset_gateway.services import gateway_drain
+    from orders.models import Subscription
+    from orders.services import order_confirm, order_create, order_quote
+
+    at = timezone.now()
+    order = order_create(client=client, reseller_plan=plan, seats=seats, at=at)
+    order_confirm(order=order, at=at)
+    due = order_quote(order=order, day=financial_day(at))
+    payment_register(client=client, amount=due, at=at, order=order)
+    gateway_drain(at=at)
+    return Subscription.objects.get(order=order)
