@@ -25,5 +25,6 @@ USER app
 
 EXPOSE 8000
 
-# docker-compose.yml runs migrate + seed_demo before this on the web service.
-CMD ["python", "manage.py", "runserver", "0.0.0.0:8000", "--noreload", "--insecure"]
+# docker-compose.yml runs migrate + seed_demo before this on the web service. WhiteNoise
+# serves the collected static files from the app (DEBUG off).
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, QuerySet
@@ -22,6 +23,8 @@ from django.utils.safestring import SafeString
 from accounts.models import Client, Membership, Reseller
 from accounts.services import client_create, reseller_create
 from config.formats import format_rub
+
+from .login_throttle import ThrottledLoginMixin
 
 User = get_user_model()
 
@@ -252,3 +255,10 @@ class PlatformUserAdmin(UserAdmin):
         if membership is None:
             return "оператор" if obj.is_staff else "—"
         return str(membership.reseller or membership.client)
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The operator admin's sign-in, throttled like the panel's and the portal's."""
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm

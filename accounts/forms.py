@@ -2,10 +2,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .login_throttle import ThrottledLoginMixin
 from .selectors import membership_for
 
 
-class PanelAuthenticationForm(AuthenticationForm):
+class PanelAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Only a reseller's members sign in to the panel; a client's users have the portal."""
 
     def confirm_login_allowed(self, user) -> None:

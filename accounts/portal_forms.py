@@ -7,10 +7,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .login_throttle import ThrottledLoginMixin
 from .selectors import portal_client_for
 
 
-class PortalAuthenticationForm(AuthenticationForm):
+class PortalAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Only a client's users sign in to the portal; a reseller's members have the panel."""
 
     def __init__(self, *args, **kwargs) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from config.errors import NotFound
 
@@ -23,7 +24,7 @@ def client_get(*, reseller: Reseller, client_id: int) -> Client:
     """Another reseller's client is not found, never forbidden: its existence stays hidden."""
     client = Client.objects.filter(reseller=reseller, pk=client_id).first()
     if client is None:
-        raise NotFound("Клиент не найден.", field="client")
+        raise NotFound(_("Клиент не найден."), field="client")
     return client
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import User as UserModel
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from config.errors import ValidationError
 
@@ -16,9 +17,9 @@ User = get_user_model()
 def _clean_name(name: str, *, field: str = "name") -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError("Укажите название.", field=field)
+        raise ValidationError(_("Укажите название."), field=field)
     if len(name) > 200:
-        raise ValidationError("Название длиннее 200 символов.", field=field)
+        raise ValidationError(_("Название длиннее 200 символов."), field=field)
     return name
 
 
@@ -27,14 +28,14 @@ def _clean_email(email: str, *, field: str = "email") -> str:
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise ValidationError("Укажите корректный e-mail.", field=field) from None
+        raise ValidationError(_("Укажите корректный e-mail."), field=field) from None
     return email
 
 
 def _clean_inn(inn: str) -> str:
     inn = (inn or "").strip()
     if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
-        raise ValidationError("ИНН состоит из 10 или 12 цифр.", field="inn")
+        raise ValidationError(_("ИНН состоит из 10 или 12 цифр."), field="inn")
     return inn
 
 
@@ -56,7 +57,7 @@ def _user_create(*, username: str, email: str, password: str | None) -> UserMode
             user.save()
     except IntegrityError:
         raise ValidationError(
-            "Пользователь с таким e-mail уже существует.", field="email"
+            _("Пользователь с таким e-mail уже существует."), field="email"
         ) from None
     return user
 
@@ -72,7 +73,7 @@ def reseller_user_create(
 ) -> UserModel:
     username = (username or "").strip()
     if not username:
-        raise ValidationError("Укажите имя пользователя.", field="username")
+        raise ValidationError(_("Укажите имя пользователя."), field="username")
     user = _user_create(username=username, email=_clean_email(email), password=password)
     Membership.objects.create(user=user, reseller=reseller, role=role)
     return user
@@ -88,7 +89,7 @@ def client_create(
     email = _clean_email(email)
     inn = _clean_inn(inn)
     if not reseller.is_active:
-        raise ValidationError("Реселлер неактивен.", field="reseller")
+        raise ValidationError(_("Реселлер неактивен."), field="reseller")
     owner = _user_create(username=email, email=email, password=password)
     client = Client.objects.create(reseller=reseller, name=name, email=email, inn=inn, owner=owner)
     Membership.objects.create(user=owner, client=client, role=Membership.Role.OWNER)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
 from config.errors import NotFound
@@ -77,7 +78,7 @@ def payment_get(*, reseller: Reseller, payment_id: int) -> Payment:
         .select_related("registered_by", "order__subscription")
     ).first()
     if payment is None:
-        raise NotFound("Платёж не найден.", field="payment")
+        raise NotFound(_("Платёж не найден."), field="payment")
     return payment
 
 

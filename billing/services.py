@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import Client
 from config.db import bulk_set
@@ -402,23 +403,23 @@ def payment_register_outcome(
     amount = money_clean(amount, field="amount")
     require_aware(at)
     if method not in Payment.Method.values:
-        raise ValidationError("Неизвестный способ оплаты.", field="method")
+        raise ValidationError(_("Неизвестный способ оплаты."), field="method")
     reference = (reference or "").strip()
     if len(reference) > 200:
-        raise ValidationError("Основание длиннее 200 символов.", field="reference")
+        raise ValidationError(_("Основание длиннее 200 символов."), field="reference")
     if order is not None and order.client_id != client.pk:
-        raise NotFound("Заказ не найден.", field="order")
+        raise NotFound(_("Заказ не найден."), field="order")
     day = financial_day(at)
     balance = clients_lock([client.pk]).get(client.pk)
     if balance is None:
-        raise NotFound("Клиент не найден.", field="client")
+        raise NotFound(_("Клиент не найден."), field="client")
     # The order's state is read under the client lock, not taken from the caller's object:
     # it may have been confirmed, paid or cancelled since the caller loaded it.
     if (
         order is not None
         and not Order.objects.filter(pk=order.pk, status=OrderStatus.CONFIRMED).exists()
     ):
-        raise Conflict("Заказ не ожидает оплаты.", field="order")
+        raise Conflict(_("Заказ не ожидает оплаты."), field="order")
     payment = Payment.objects.create(
         client=client,
         order=order,
@@ -533,7 +534,7 @@ def charges_close_due(*, day: date) -> tuple[int, Decimal]:
                 status=ChargeStatus.CLOSED, closed_on=F("closes_on")
             )
             if moved != len(ids):  # the lock makes this impossible; never debit twice
-                raise Conflict("Списания изменились во время закрытия.", field="charges")
+                raise Conflict(_("Списания изменились во время закрытия."), field="charges")
             BalanceEntry.objects.bulk_create(entries, batch_size=2000)
             touched = {r[1] for r in rows}
             bulk_set([Client(pk=cid, balance=balances[cid]) for cid in touched], ["balance"])
@@ -725,7 +726,7 @@ def billing_run(*, day: date) -> BillingRunResult:
     by `day` (a renewal may form charges that are themselves due when a run is late, hence
     the loop), then cancels what stayed suspended past its grace period."""
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValidationError("Укажите дату.", field="day")
+        raise ValidationError(_("Укажите дату."), field="day")
     at = run_moment(day)
     result = BillingRunResult(day=day)
     while True:

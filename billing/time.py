@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from config.errors import ValidationError
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -14,9 +16,9 @@ SYNC_TIME = time(0, 30)  # the nightly ESET sync, Moscow time (S11)
 
 def require_aware(at: datetime, *, field: str = "at") -> datetime:
     if not isinstance(at, datetime):
-        raise ValidationError("Укажите момент времени (datetime).", field=field)
+        raise ValidationError(_("Укажите момент времени (datetime)."), field=field)
     if at.tzinfo is None or at.utcoffset() is None:
-        raise ValidationError("Момент времени должен быть с часовым поясом.", field=field)
+        raise ValidationError(_("Момент времени должен быть с часовым поясом."), field=field)
     return at
 
 

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, DEBUG or not (no CDN, no separate server needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,11 +99,25 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target, under var/ with the rest of what the app writes; made here so that
+# WhiteNoise finds it before collectstatic has ever run.
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from static/ and the apps when collectstatic has not run (make run);
+# the Docker image runs collectstatic and serves STATIC_ROOT, compressed.
+WHITENOISE_USE_FINDERS = True
 
 # The panel's sign-in; the operator admin keeps its own (/admin/login/).
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "plans:list"
+# Sign-in throttling (panel, portal, admin): this many wrong passwords for one login or from
+# one address within the window lock sign-in for the rest of the window.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 
 # E-mail: the console backend by default; SMTP when EMAIL_URL is set (smtp://user:pw@host:port).
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
 from config.errors import NotFound
@@ -45,7 +46,7 @@ def notification_get(*, reseller: Reseller, notification_id: int) -> Notificatio
         .first()
     )
     if notification is None:
-        raise NotFound("Уведомление не найдено.", field="notification")
+        raise NotFound(_("Уведомление не найдено."), field="notification")
     return notification
 
 
@@ -70,5 +71,5 @@ def client_notification_get(*, client: Client, notification_id: int) -> Notifica
     """Another client's notification, or the reseller's copy, is not found."""
     notification = client_notification_list(client=client).filter(pk=notification_id).first()
     if notification is None:
-        raise NotFound("Уведомление не найдено.", field="notification")
+        raise NotFound(_("Уведомление не найдено."), field="notification")
     return notification

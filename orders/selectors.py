@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
 from billing.models import Charge, ServicePeriod
@@ -80,7 +81,7 @@ def order_get(
         .first()
     )
     if order is None:
-        raise NotFound("Заказ не найден.", field="order")
+        raise NotFound(_("Заказ не найден."), field="order")
     return order
 
 
@@ -103,7 +104,7 @@ def subscription_get(
         .first()
     )
     if subscription is None:
-        raise NotFound("Подписка не найдена.", field="subscription")
+        raise NotFound(_("Подписка не найдена."), field="subscription")
     return subscription
 
 
@@ -179,7 +180,7 @@ def portal_plan_get(*, client: Client, plan_id: int) -> ResellerPlan:
     """An unpublished plan, an inactive one or another reseller's is not found."""
     plan = portal_plans(client=client).filter(pk=plan_id).first()
     if plan is None:
-        raise NotFound("Тарифный план не найден.", field="reseller_plan")
+        raise NotFound(_("Тарифный план не найден."), field="reseller_plan")
     return plan
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Client, Membership
 from billing.calendar import days_in_month, seat_days_after_change, seat_days_amount
@@ -50,11 +51,12 @@ def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") ->
         if isinstance(seats, str) and seats.strip().isascii() and seats.strip().isdigit():
             seats = int(seats.strip())
         else:
-            raise ValidationError("Число рабочих мест должно быть целым числом.", field=field)
+            raise ValidationError(_("Число рабочих мест должно быть целым числом."), field=field)
     vendor = reseller_plan.vendor_plan
     if not vendor.min_seats <= seats <= vendor.max_seats:
         raise ValidationError(
-            f"Число рабочих мест должно быть от {vendor.min_seats} до {vendor.max_seats}.",
+            _("Число рабочих мест должно быть от %(min)s до %(max)s.")
+            % {"min": vendor.min_seats, "max": vendor.max_seats},
             field=field,
         )
     return seats
@@ -64,20 +66,20 @@ def _plan_orderable(*, client: Client, reseller_plan: ResellerPlan, by) -> str:
     """Checks the plan can be ordered for the client and returns the order's source."""
     if reseller_plan.reseller_id != client.reseller_id:
         # Another reseller's plan: not found, its existence stays hidden.
-        raise NotFound("Тарифный план не найден.", field="reseller_plan")
+        raise NotFound(_("Тарифный план не найден."), field="reseller_plan")
     if reseller_plan.status != ResellerPlan.Status.ACTIVE:
-        raise ValidationError("Тарифный план не активирован.", field="reseller_plan")
+        raise ValidationError(_("Тарифный план не активирован."), field="reseller_plan")
     if not reseller_plan.vendor_plan.is_available:
-        raise ValidationError("Тарифный план недоступен в каталоге.", field="reseller_plan")
+        raise ValidationError(_("Тарифный план недоступен в каталоге."), field="reseller_plan")
     membership = Membership.objects.filter(user=by).first() if by is not None else None
     if membership is not None and membership.client_id is not None:
         if membership.client_id != client.pk:
-            raise NotFound("Клиент не найден.", field="client")
+            raise NotFound(_("Клиент не найден."), field="client")
         if not reseller_plan.is_published:  # S5: clients order published plans only
-            raise ValidationError("Тарифный план не опубликован.", field="reseller_plan")
+            raise ValidationError(_("Тарифный план не опубликован."), field="reseller_plan")
         return Order.Source.PORTAL
     if membership is not None and membership.reseller_id not in (None, client.reseller_id):
-        raise NotFound("Клиент не найден.", field="client")
+        raise NotFound(_("Клиент не найден."), field="client")
     return Order.Source.PANEL
 
 
@@ -125,7 +127,7 @@ def order_confirm(*, order: Order, at: datetime) -> Subscription:
         if not Order.objects.filter(pk=order.pk, status=OrderStatus.DRAFT).update(
             status=OrderStatus.CONFIRMED, confirmed_at=at, amount_due=amount_due
         ):
-            raise Conflict("Заказ уже подтверждён или отменён.", field="order")
+            raise Conflict(_("Заказ уже подтверждён или отменён."), field="order")
         subscription = Subscription.objects.create(
             order=current,
             client=current.client,
@@ -160,7 +162,7 @@ def order_cancel(*, order: Order, at: datetime) -> Order:
         if not Subscription.objects.filter(
             pk=sub.pk, status=SubscriptionStatus.PENDING_PAYMENT
         ).update(status=SubscriptionStatus.CANCELLED, cancelled_on=financial_day(at)):
-            raise Conflict("Подписка уже активна: заказ нельзя отменить.", field="order")
+            raise Conflict(_("Подписка уже активна: заказ нельзя отменить."), field="order")
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
         subscription_event(
             sub,
@@ -170,7 +172,7 @@ def order_cancel(*, order: Order, at: datetime) -> Order:
             "заказ отменён",
         ).save()
     else:
-        raise Conflict("Заказ уже выполнен или отменён.", field="order")
+        raise Conflict(_("Заказ уже выполнен или отменён."), field="order")
     order.refresh_from_db()
     return order
 
@@ -178,9 +180,9 @@ def order_cancel(*, order: Order, at: datetime) -> Order:
 @transaction.atomic
 def subscription_set_auto_renew(*, subscription: Subscription, auto_renew: bool) -> Subscription:
     if not isinstance(auto_renew, bool):
-        raise ValidationError("Укажите да или нет.", field="auto_renew")
+        raise ValidationError(_("Укажите да или нет."), field="auto_renew")
     if subscription.status == SubscriptionStatus.CANCELLED:
-        raise Conflict("Подписка отменена.", field="subscription")
+        raise Conflict(_("Подписка отменена."), field="subscription")
     Subscription.objects.filter(pk=subscription.pk).update(auto_renew=auto_renew)
     subscription.refresh_from_db()
     return subscription
@@ -253,11 +255,13 @@ def seat_change_request(
         )
         if subscription.status != SubscriptionStatus.ACTIVE:
             raise Conflict(
-                "Изменить число мест можно только у активной подписки.", field="subscription"
+                _("Изменить число мест можно только у активной подписки."), field="subscription"
             )
         seats = _seats_clean(seats, reseller_plan=subscription.reseller_plan)
         if seats == subscription.seats:
-            raise ValidationError(f"У подписки уже {seats} рабочих мест.", field="seats")
+            raise ValidationError(
+                _("У подписки уже %(seats)s рабочих мест.") % {"seats": seats}, field="seats"
+            )
         if seats > subscription.seats:
             extra = _seat_delta(
                 charges=_open_charges_from([subscription.pk], effective_on)[subscription.pk],
@@ -267,8 +271,8 @@ def seat_change_request(
             ).extra
             if extra > available:
                 raise ValidationError(
-                    f"Недостаточно средств: для увеличения нужно {format_rub(extra)}, доступно "
-                    f"{format_rub(max(available, ZERO))}.",
+                    _("Недостаточно средств: для увеличения нужно %(need)s, доступно %(have)s.")
+                    % {"need": format_rub(extra), "have": format_rub(max(available, ZERO))},
                     field="seats",
                     code="insufficient_funds",
                 )
@@ -290,7 +294,7 @@ def seat_change_request(
                     requested_by=by,
                 )
         except IntegrityError:  # a concurrent request won; the client lock makes it rare
-            raise Conflict("Изменение уже запрошено, повторите.", field="seats") from None
+            raise Conflict(_("Изменение уже запрошено, повторите."), field="seats") from None
 
 
 @transaction.atomic
@@ -301,7 +305,7 @@ def seat_change_cancel(*, seat_change: SeatChange, at: datetime) -> SeatChange:
         decided_on=financial_day(at),
         reason="отменено пользователем",
     ):
-        raise Conflict("Изменение уже применено или отменено.", field="seat_change")
+        raise Conflict(_("Изменение уже применено или отменено."), field="seat_change")
     seat_change.refresh_from_db()
     return seat_change
 

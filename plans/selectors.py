@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import BooleanField, Case, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from config.errors import NotFound
@@ -91,7 +92,7 @@ def plan_get(*, reseller: Reseller, vendor_plan_id: int) -> PlanView:
     """A plan of the catalogue as this reseller sees it; never another reseller's copy."""
     vendor_plan = _visible_vendor_plans(reseller=reseller).filter(pk=vendor_plan_id).first()
     if vendor_plan is None:
-        raise NotFound("Тарифный план не найден.", field="vendor_plan")
+        raise NotFound(_("Тарифный план не найден."), field="vendor_plan")
     reseller_plan = ResellerPlan.objects.filter(reseller=reseller, vendor_plan=vendor_plan).first()
     if reseller_plan is not None:
         reseller_plan.vendor_plan = vendor_plan

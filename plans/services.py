@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from config.errors import Conflict, ValidationError
@@ -17,20 +18,20 @@ def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
     """A money amount from outside: a Decimal (or a decimal string/int), two places at most.
     Floats are refused: they cannot carry an exact kopeck."""
     if isinstance(value, float | bool):
-        raise ValidationError("Сумма должна быть десятичным числом, не float.", field=field)
+        raise ValidationError(_("Сумма должна быть десятичным числом, не float."), field=field)
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError("Укажите сумму числом.", field=field) from None
+        raise ValidationError(_("Укажите сумму числом."), field=field) from None
     if not amount.is_finite():
-        raise ValidationError("Укажите сумму числом.", field=field)
+        raise ValidationError(_("Укажите сумму числом."), field=field)
     if amount > MAX_PRICE:
-        raise ValidationError("Слишком большая сумма.", field=field)
+        raise ValidationError(_("Слишком большая сумма."), field=field)
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError("Не больше двух знаков после запятой.", field=field)
+        raise ValidationError(_("Не больше двух знаков после запятой."), field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ValidationError(
-            "Сумма должна быть больше нуля."
+            _("Сумма должна быть больше нуля.")
             if not allow_zero
             else "Сумма не может быть отрицательной.",
             field=field,
@@ -42,10 +43,12 @@ def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
 def reseller_plan_activate(*, reseller: Reseller, vendor_plan: VendorPlan) -> ResellerPlan:
     """S2: the reseller starts selling a catalogue plan. Activating twice is harmless."""
     if not vendor_plan.is_available:
-        raise ValidationError("Тарифный план недоступен в каталоге.", field="vendor_plan")
+        raise ValidationError(_("Тарифный план недоступен в каталоге."), field="vendor_plan")
     try:
         with transaction.atomic():
-            plan, _ = ResellerPlan.objects.get_or_create(reseller=reseller, vendor_plan=vendor_plan)
+            plan, _created = ResellerPlan.objects.get_or_create(
+                reseller=reseller, vendor_plan=vendor_plan
+            )
     except IntegrityError:  # a concurrent activation created it first
         plan = ResellerPlan.objects.get(reseller=reseller, vendor_plan=vendor_plan)
     ResellerPlan.objects.filter(pk=plan.pk, status=ResellerPlan.Status.INACTIVE).update(
@@ -82,7 +85,7 @@ def reseller_plan_publish(*, reseller_plan: ResellerPlan) -> ResellerPlan:
         pk=reseller_plan.pk, status=ResellerPlan.Status.ACTIVE
     ).update(is_published=True)
     if not updated:
-        raise Conflict("Сначала активируйте тарифный план.", field="reseller_plan")
+        raise Conflict(_("Сначала активируйте тарифный план."), field="reseller_plan")
     reseller_plan.refresh_from_db()
     return reseller_plan
 

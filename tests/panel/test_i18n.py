@@ -242,3 +242,27 @@ def test_dashboard_in_english(english, reseller, client_):
         shown=["Dashboard", "Revenue", "Margin", "(MSK)"],
         hidden=["Дашборд", "Выручка", "Маржа", "(МСК)"],
     )
+
+
+def test_a_domain_refusal_reads_in_english_beside_its_field(english, reseller, client_, plan):
+    plan.status = ResellerPlan.Status.ACTIVE
+    plan.save()
+    response = english.post(
+        reverse("orders:new"), {"client": client_.pk, "reseller_plan": plan.pk, "seats": "2"}
+    )
+    html = html_of(response)
+    assert "The number of seats must be from 5 to 50." in html
+    assert "Число рабочих мест" not in html
+    assert not client_.orders.exists()
+
+
+def test_a_notification_reads_in_english_and_keeps_its_russian_record(english, client_):
+    notification = note(client_)
+    html = html_of(english.get(reverse("notifications:detail", args=[notification.pk])))
+    assert "ESET subscription activated: ESET PROTECT Entry" in html
+    assert "Activation key: AAAA-BBBB-CCCC-DDDD-EEEE" in html
+    assert "Подписка ESET активирована" not in html
+    listing = html_of(english.get(reverse("notifications:list")))
+    assert "ESET subscription activated: ESET PROTECT Entry" in listing
+    notification.refresh_from_db()
+    assert notification.subject == "Подписка ESET активирована: ESET PROTECT Entry"

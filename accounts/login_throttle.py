@@ -1,0 +1,93 @@
+"""Sign-in throttling for the panel, the portal and the operator admin (DESIGN.md §9).
+
+After LOGIN_FAILURE_LIMIT wrong passwords for one login within LOGIN_LOCKOUT_SECONDS, or
+ADDRESS_FACTOR times as many from one address (an office behind one NAT address shares it),
+sign-in is refused until that window ends, even with the right password: a guesser learns
+nothing from the answer. The counters live in the shared cache (Redis, or
+files under var/) so that every web process sees the same count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+ADDRESS_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class Keys:
+    login: str
+    address: str
+
+    def all(self) -> tuple[str, str]:
+        return (self.login, self.address)
+
+    def limits(self) -> tuple[tuple[str, int], ...]:
+        limit = settings.LOGIN_FAILURE_LIMIT
+        return ((self.login, limit), (self.address, limit * ADDRESS_FACTOR))
+
+
+def keys_for(*, username: str, request: HttpRequest | None) -> Keys:
+    # Hashed: the cache should not hold people's logins in clear text.
+    login = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    address = (request.META.get("REMOTE_ADDR", "") if request is not None else "") or "-"
+    return Keys(login=f"login-fail:user:{login}", address=f"login-fail:ip:{address}")
+
+
+def locked_for(keys: Keys, *, now: float) -> int:
+    """Seconds until sign-in is allowed again for these keys (0: allowed now)."""
+    wait = 0.0
+    for key, limit in keys.limits():
+        failures = cache.get(f"{key}:n", 0)
+        if failures >= limit:
+            wait = max(wait, cache.get(f"{key}:until", now) - now)
+    return math.ceil(wait)
+
+
+def failed(keys: Keys, *, now: float) -> None:
+    window = settings.LOGIN_LOCKOUT_SECONDS
+    for key in keys.all():
+        # add() sets only when absent: the window starts at the first failure.
+        cache.add(f"{key}:until", now + window, window)
+        cache.add(f"{key}:n", 0, window)
+        try:
+            cache.incr(f"{key}:n")
+        except ValueError:  # the window ended between add() and incr()
+            cache.set(f"{key}:n", 1, window)
+
+
+def succeeded(keys: Keys) -> None:
+    # Only the login's counter: one good password from an address that tried many
+    # logins must not clear that address.
+    cache.delete_many([f"{keys.login}:n", f"{keys.login}:until"])
+
+
+class ThrottledLoginMixin:
+    """For AuthenticationForm subclasses: refuse while locked; count wrong passwords."""
+
+    throttle_message = _("Слишком много неудачных попыток входа. Повторите через %(minutes)s мин.")
+
+    def clean(self):
+        keys = keys_for(username=str(self.data.get("username", "")), request=self.request)
+        wait = locked_for(keys, now=time.time())
+        if wait:
+            raise forms.ValidationError(
+                self.throttle_message, code="throttled", params={"minutes": math.ceil(wait / 60)}
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) == "invalid_login":
+                failed(keys, now=time.time())
+            raise
+        succeeded(keys)
+        return cleaned
