@@ -32,3 +32,7 @@ class ClientForm(forms.Form):
 
 class ClientSearchForm(forms.Form):
     q = forms.CharField(label=_("Поиск по названию"), required=False)
+
+
+class PlanSearchForm(forms.Form):
+    q = forms.CharField(label=_("Поиск по названию"), required=False, max_length=100)

@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.forms import ChargeStatusFilterForm
 from billing.selectors import client_available_balance, client_charges, client_payments
 from billing.services import period_quote
 from billing.time import financial_day
 from config.errors import ApplicationError
+from notifications.forms import JournalFilterForm
 from notifications.selectors import (
     client_notification_get,
     client_notification_list,
@@ -26,7 +28,7 @@ from notifications.selectors import (
 from notifications.services import notification_mark_read
 from notifications.views import PAYLOAD_FIELDS
 from orders import services as order_services
-from orders.forms import OrderStatusFilterForm, SeatChangeForm
+from orders.forms import OrderStatusFilterForm, SeatChangeForm, SubscriptionStatusFilterForm
 from orders.models import OrderStatus, SubscriptionStatus
 from orders.selectors import (
     client_order_get,
@@ -46,6 +48,7 @@ from orders.views import (
     seat_change_submit,
 )
 
+from .forms import PlanSearchForm
 from .panel import found_or_404, paginate, query_without_page
 from .portal import PortalRequest, client_required, paginate_as, query_without
 from .portal_forms import PortalAuthenticationForm, PortalOrderForm
@@ -86,11 +89,18 @@ def home(request: PortalRequest) -> HttpResponse:
 
 @client_required
 def plan_list(request: PortalRequest) -> HttpResponse:
-    page = paginate(request, portal_plans(client=request.client))
+    filters = PlanSearchForm(request.GET)
+    q = filters.cleaned_data["q"] if filters.is_valid() else ""
+    page = paginate(request, portal_plans(client=request.client, q=q))
     return render(
         request,
         "portal/plans/list.html",
-        {"page": page, "query_string": query_without_page(request), "section": "plans"},
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": query_without_page(request),
+            "section": "plans",
+        },
     )
 
 
@@ -182,11 +192,18 @@ def order_cancel(request: PortalRequest, order_id: int) -> HttpResponse:
 
 @client_required
 def subscription_list(request: PortalRequest) -> HttpResponse:
-    page = paginate(request, client_subscriptions(client=request.client))
+    filters = SubscriptionStatusFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    page = paginate(request, client_subscriptions(client=request.client, status=status or None))
     return render(
         request,
         "portal/subscriptions/list.html",
-        {"page": page, "query_string": query_without_page(request), "section": "subscriptions"},
+        {
+            "page": page,
+            "filters": filters,
+            "query_string": query_without_page(request),
+            "section": "subscriptions",
+        },
     )
 
 
@@ -266,12 +283,16 @@ def subscription_auto_renew(request: PortalRequest, subscription_id: int) -> Htt
 @client_required
 def balance(request: PortalRequest) -> HttpResponse:
     client = request.client
+    filters = ChargeStatusFilterForm(request.GET)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    charges = client_charges(client=client, status=status or None)
     return render(
         request,
         "portal/balance.html",
         {
             "available_balance": client_available_balance(client=client),
-            "charges": paginate_as(request, client_charges(client=client), param="charges"),
+            "filters": filters,
+            "charges": paginate_as(request, charges, param="charges"),
             "charges_query": query_without(request, "charges"),
             "payments": paginate_as(request, client_payments(client=client), param="payments"),
             "payments_query": query_without(request, "payments"),
@@ -285,12 +306,18 @@ def balance(request: PortalRequest) -> HttpResponse:
 
 @client_required
 def notification_list(request: PortalRequest) -> HttpResponse:
-    page = paginate(request, client_notification_list(client=request.client))
+    filters = JournalFilterForm(request.GET, clients=None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    notifications = client_notification_list(
+        client=request.client, kind=chosen.get("kind") or None, read=chosen.get("read") or None
+    )
+    page = paginate(request, notifications)
     return render(
         request,
         "portal/notifications/list.html",
         {
             "page": page,
+            "filters": filters,
             "unread": client_notification_unread_count(client=request.client),
             "query_string": query_without_page(request),
             "section": "notifications",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Client
 from orders.models import Order
 
-from .models import Payment
+from .models import ChargeStatus, Payment
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
@@ -91,3 +91,9 @@ class PaymentForm(forms.Form):
         if not amount.is_finite():
             raise forms.ValidationError(_("Укажите сумму числом."), code="invalid")
         return amount
+
+
+class ChargeStatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Статус списания"), required=False, choices=[("", _("Все")), *ChargeStatus.choices]
+    )

@@ -36,11 +36,12 @@ def client_payments(*, client: Client) -> QuerySet[Payment]:
     return Payment.objects.filter(client=client).order_by("-paid_at", "-id")
 
 
-def client_charges(*, client: Client) -> QuerySet[Charge]:
-    return (
-        Charge.objects.filter(client=client)
-        .select_related("subscription__reseller_plan__vendor_plan")
-        .order_by("-date_from", "-id")
+def client_charges(*, client: Client, status: str | None = None) -> QuerySet[Charge]:
+    charges = Charge.objects.filter(client=client)
+    if status in ChargeStatus.values:
+        charges = charges.filter(status=status)
+    return charges.select_related("subscription__reseller_plan__vendor_plan").order_by(
+        "-date_from", "-id"
     )
 
 

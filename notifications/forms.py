@@ -21,6 +21,10 @@ class JournalFilterForm(forms.Form):
         choices=[("", _("Все")), ("unread", _("Непрочитанные")), ("read", _("Прочитанные"))],
     )
 
-    def __init__(self, *args, clients: QuerySet[Client], **kwargs):
+    def __init__(self, *args, clients: QuerySet[Client] | None, **kwargs):
+        """`clients`: the reseller's, to filter by; None in the portal (one client)."""
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients  # type: ignore[attr-defined]
+        if clients is None:
+            del self.fields["client"]
+        else:
+            self.fields["client"].queryset = clients  # type: ignore[attr-defined]

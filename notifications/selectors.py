@@ -25,6 +25,12 @@ def notification_list(
     notifications = Notification.objects.filter(reseller=reseller).select_related("client")
     if client_id is not None:
         notifications = notifications.filter(client_id=client_id)
+    return _filtered(notifications, kind=kind, read=read)
+
+
+def _filtered(
+    notifications: QuerySet[Notification], *, kind: str | None, read: str | None
+) -> QuerySet[Notification]:
     if kind in NotificationKind.values:
         notifications = notifications.filter(kind=kind)
     if read == "unread":
@@ -53,14 +59,13 @@ def notification_get(*, reseller: Reseller, notification_id: int) -> Notificatio
 # --------------------------------------------------------------------------- the portal
 
 
-def client_notification_list(*, client: Client) -> QuerySet[Notification]:
+def client_notification_list(
+    *, client: Client, kind: str | None = None, read: str | None = None
+) -> QuerySet[Notification]:
     """The client's own journal (S9): what was addressed to its people, newest first. The
     reseller's copies of the same events (no recipient) stay in the reseller's journal."""
-    return (
-        Notification.objects.filter(client=client, recipient__isnull=False)
-        .select_related("subscription")
-        .order_by("-created_at", "-id")
-    )
+    notifications = Notification.objects.filter(client=client, recipient__isnull=False)
+    return _filtered(notifications.select_related("subscription"), kind=kind, read=read)
 
 
 def client_notification_unread_count(*, client: Client) -> int:

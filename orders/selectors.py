@@ -26,12 +26,11 @@ from .models import (
 SEAT_CHANGE_ROWS = 10
 
 
-def client_subscriptions(*, client: Client) -> QuerySet[Subscription]:
-    return (
-        Subscription.objects.filter(client=client)
-        .select_related("reseller_plan__vendor_plan")
-        .order_by("-created_at", "-id")
-    )
+def client_subscriptions(*, client: Client, status: str | None = None) -> QuerySet[Subscription]:
+    subscriptions = Subscription.objects.filter(client=client)
+    if status in SubscriptionStatus.values:
+        subscriptions = subscriptions.filter(status=status)
+    return subscriptions.select_related("reseller_plan__vendor_plan").order_by("-created_at", "-id")
 
 
 # --------------------------------------------------------------------------- the panel
@@ -161,19 +160,18 @@ def subscription_detail(*, reseller: Reseller, subscription_id: int) -> Subscrip
 # --------------------------------------------------------------------------- the portal
 
 
-def portal_plans(*, client: Client) -> QuerySet[ResellerPlan]:
+def portal_plans(*, client: Client, q: str | None = None) -> QuerySet[ResellerPlan]:
     """S5: what the client may order itself: its reseller's active plans that are published
-    for the portal and still offered by the catalogue."""
-    return (
-        ResellerPlan.objects.filter(
-            reseller_id=client.reseller_id,
-            status=ResellerPlan.Status.ACTIVE,
-            is_published=True,
-            vendor_plan__is_available=True,
-        )
-        .select_related("vendor_plan")
-        .order_by("vendor_plan__name", "id")
+    for the portal and still offered by the catalogue; `q` searches the plan's name."""
+    plans = ResellerPlan.objects.filter(
+        reseller_id=client.reseller_id,
+        status=ResellerPlan.Status.ACTIVE,
+        is_published=True,
+        vendor_plan__is_available=True,
     )
+    if q and q.strip():
+        plans = plans.filter(vendor_plan__name__icontains=q.strip())
+    return plans.select_related("vendor_plan").order_by("vendor_plan__name", "id")
 
 
 def portal_plan_get(*, client: Client, plan_id: int) -> ResellerPlan:
