@@ -13,9 +13,11 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -71,12 +73,13 @@ def succeeded(keys: Keys) -> None:
     cache.delete_many([f"{keys.login}:n", f"{keys.login}:until"])
 
 
-class ThrottledLoginMixin:
-    """For AuthenticationForm subclasses: refuse while locked; count wrong passwords."""
+class ThrottledLoginMixin(AuthenticationForm):
+    """Put first in a sign-in form's bases (the panel's, the portal's, the admin's): refuses
+    while locked, counts wrong passwords."""
 
     throttle_message = _("Слишком много неудачных попыток входа. Повторите через %(minutes)s мин.")
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         keys = keys_for(username=str(self.data.get("username", "")), request=self.request)
         wait = locked_for(keys, now=time.time())
         if wait:

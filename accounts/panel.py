@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 
 from config.errors import NotFound
@@ -57,6 +58,37 @@ def found_or_404(read: Callable[..., T], **kwargs: Any) -> T:
 
 def paginate(request: HttpRequest, rows: Any, *, per_page: int = PAGE_SIZE) -> Page:
     return Paginator(rows, per_page).get_page(request.GET.get("page"))
+
+
+def list_filters(request: HttpRequest, form_class: Any, **form_kwargs: Any) -> tuple[Any, dict]:
+    """A list's filter form bound to the query string, and its valid values: a value the
+    form refuses is ignored (the whole list shows), never an error page."""
+    form = form_class(request.GET, **form_kwargs)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+def list_page(
+    request: HttpRequest,
+    template: str,
+    rows: Any,
+    *,
+    section: str,
+    filters: Any = None,
+    **context: Any,
+) -> HttpResponse:
+    """A paginated list page of the panel or the portal, with its filters and the query
+    string its pagination links keep."""
+    return render(
+        request,
+        template,
+        {
+            "page": paginate(request, rows),
+            "filters": filters,
+            "query_string": query_without_page(request),
+            "section": section,
+            **context,
+        },
+    )
 
 
 def query_without_page(request: HttpRequest) -> str:

@@ -49,7 +49,7 @@ from orders.views import (
 )
 
 from .forms import PlanSearchForm
-from .panel import found_or_404, paginate, query_without_page
+from .panel import found_or_404, list_filters, list_page
 from .portal import PortalRequest, client_required, paginate_as, query_without
 from .portal_forms import PortalAuthenticationForm, PortalOrderForm
 
@@ -89,19 +89,9 @@ def home(request: PortalRequest) -> HttpResponse:
 
 @client_required
 def plan_list(request: PortalRequest) -> HttpResponse:
-    filters = PlanSearchForm(request.GET)
-    q = filters.cleaned_data["q"] if filters.is_valid() else ""
-    page = paginate(request, portal_plans(client=request.client, q=q))
-    return render(
-        request,
-        "portal/plans/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query_string": query_without_page(request),
-            "section": "plans",
-        },
-    )
+    filters, chosen = list_filters(request, PlanSearchForm)
+    rows = portal_plans(client=request.client, q=chosen.get("q"))
+    return list_page(request, "portal/plans/list.html", rows, section="plans", filters=filters)
 
 
 @client_required
@@ -133,19 +123,9 @@ def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
 
 @client_required
 def orders(request: PortalRequest) -> HttpResponse:
-    filters = OrderStatusFilterForm(request.GET)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    page = paginate(request, order_list(client=request.client, status=status or None))
-    return render(
-        request,
-        "portal/orders/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query_string": query_without_page(request),
-            "section": "orders",
-        },
-    )
+    filters, chosen = list_filters(request, OrderStatusFilterForm)
+    rows = order_list(client=request.client, status=chosen.get("status") or None)
+    return list_page(request, "portal/orders/list.html", rows, section="orders", filters=filters)
 
 
 @client_required
@@ -192,18 +172,10 @@ def order_cancel(request: PortalRequest, order_id: int) -> HttpResponse:
 
 @client_required
 def subscription_list(request: PortalRequest) -> HttpResponse:
-    filters = SubscriptionStatusFilterForm(request.GET)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    page = paginate(request, client_subscriptions(client=request.client, status=status or None))
-    return render(
-        request,
-        "portal/subscriptions/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query_string": query_without_page(request),
-            "section": "subscriptions",
-        },
+    filters, chosen = list_filters(request, SubscriptionStatusFilterForm)
+    rows = client_subscriptions(client=request.client, status=chosen.get("status") or None)
+    return list_page(
+        request, "portal/subscriptions/list.html", rows, section="subscriptions", filters=filters
     )
 
 
@@ -283,9 +255,8 @@ def subscription_auto_renew(request: PortalRequest, subscription_id: int) -> Htt
 @client_required
 def balance(request: PortalRequest) -> HttpResponse:
     client = request.client
-    filters = ChargeStatusFilterForm(request.GET)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    charges = client_charges(client=client, status=status or None)
+    filters, chosen = list_filters(request, ChargeStatusFilterForm)
+    charges = client_charges(client=client, status=chosen.get("status") or None)
     return render(
         request,
         "portal/balance.html",
@@ -306,22 +277,17 @@ def balance(request: PortalRequest) -> HttpResponse:
 
 @client_required
 def notification_list(request: PortalRequest) -> HttpResponse:
-    filters = JournalFilterForm(request.GET, clients=None)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
-    notifications = client_notification_list(
+    filters, chosen = list_filters(request, JournalFilterForm, clients=None)
+    rows = client_notification_list(
         client=request.client, kind=chosen.get("kind") or None, read=chosen.get("read") or None
     )
-    page = paginate(request, notifications)
-    return render(
+    return list_page(
         request,
         "portal/notifications/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "unread": client_notification_unread_count(client=request.client),
-            "query_string": query_without_page(request),
-            "section": "notifications",
-        },
+        rows,
+        section="notifications",
+        filters=filters,
+        unread=client_notification_unread_count(client=request.client),
     )
 
 

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from accounts.panel import (
     PanelRequest,
     found_or_404,
-    paginate,
-    query_without_page,
+    list_filters,
+    list_page,
     reseller_required,
 )
 from accounts.selectors import client_get, client_list
@@ -62,19 +62,9 @@ def _field(form, exc: ApplicationError) -> str | None:
 
 @reseller_required
 def order_index(request: PanelRequest) -> HttpResponse:
-    filters = OrderStatusFilterForm(request.GET)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    page = paginate(request, order_list(reseller=request.reseller, status=status or None))
-    return render(
-        request,
-        "panel/orders/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query_string": query_without_page(request),
-            "section": "orders",
-        },
-    )
+    filters, chosen = list_filters(request, OrderStatusFilterForm)
+    rows = order_list(reseller=request.reseller, status=chosen.get("status") or None)
+    return list_page(request, "panel/orders/list.html", rows, section="orders", filters=filters)
 
 
 def _selected_plan(plans, raw: str | None) -> ResellerPlan | None:
@@ -199,18 +189,10 @@ def order_cancel(request: PanelRequest, order_id: int) -> HttpResponse:
 
 @reseller_required
 def subscription_index(request: PanelRequest) -> HttpResponse:
-    filters = SubscriptionStatusFilterForm(request.GET)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    page = paginate(request, subscription_list(reseller=request.reseller, status=status or None))
-    return render(
-        request,
-        "panel/subscriptions/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "query_string": query_without_page(request),
-            "section": "subscriptions",
-        },
+    filters, chosen = list_filters(request, SubscriptionStatusFilterForm)
+    rows = subscription_list(reseller=request.reseller, status=chosen.get("status") or None)
+    return list_page(
+        request, "panel/subscriptions/list.html", rows, section="subscriptions", filters=filters
     )
 
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.panel import (
     PanelRequest,
     found_or_404,
-    paginate,
-    query_without_page,
+    list_filters,
+    list_page,
     reseller_required,
 )
 from config.errors import ApplicationError
@@ -28,19 +28,11 @@ from .selectors import plan_catalogue, plan_get
 
 @reseller_required
 def plan_list(request: PanelRequest) -> HttpResponse:
-    filters = StatusFilterForm(request.GET)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    page = paginate(request, plan_catalogue(reseller=request.reseller, status=status or None))
-    return render(
-        request,
-        "panel/plans/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "status": status,
-            "query_string": query_without_page(request),
-            "section": "plans",
-        },
+    filters, chosen = list_filters(request, StatusFilterForm)
+    status = chosen.get("status") or ""
+    rows = plan_catalogue(reseller=request.reseller, status=status or None)
+    return list_page(
+        request, "panel/plans/list.html", rows, section="plans", filters=filters, status=status
     )
 
 
