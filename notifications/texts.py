@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from .models import Notification
 
