@@ -23,12 +23,20 @@ def _clean_name(name: str, *, field: str = "name") -> str:
     return name
 
 
+# A client's e-mail is its owner's login, and Django's username holds 150 characters.
+EMAIL_MAX = 150
+
+
 def _clean_email(email: str, *, field: str = "email") -> str:
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except DjangoValidationError:
         raise ValidationError(_("Укажите корректный e-mail."), field=field) from None
+    if len(email) > EMAIL_MAX:
+        raise ValidationError(
+            _("E-mail длиннее %(n)s символов.") % {"n": EMAIL_MAX}, field=field
+        ) from None
     return email
 
 
@@ -93,4 +101,19 @@ def client_create(
     owner = _user_create(username=email, email=email, password=password)
     client = Client.objects.create(reseller=reseller, name=name, email=email, inn=inn, owner=owner)
     Membership.objects.create(user=owner, client=client, role=Membership.Role.OWNER)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, name: str | None = None, inn: str | None = None) -> Client:
+    """The client's name and INN, checked by the same rules as client_create. The e-mail
+    is not changed here: it is the owner's login (S9)."""
+    changes: dict[str, str] = {}
+    if name is not None:
+        changes["name"] = _clean_name(name)
+    if inn is not None:
+        changes["inn"] = _clean_inn(inn)
+    if changes:
+        Client.objects.filter(pk=client.pk).update(**changes)
+        client.refresh_from_db()
     return client

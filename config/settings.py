@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "plans",
     "orders",
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "eset_gateway",
     "eset_gateway.mock",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -191,11 +195,48 @@ if ESET_MOCK_ENABLED:
     ALLOWED_HOSTS.append("eset-mock.local")
 
 REST_FRAMEWORK = {
+    # The REST API (api/, issue 4): per-user tokens (Authorization: Bearer …) or the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.DecimalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # Requests per token (a session: per user), counted in the shared cache.
+    "DEFAULT_THROTTLE_RATES": {"api": env("API_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ESET reseller platform API",
+    "DESCRIPTION": "REST API v1 for resellers' and clients' integrations (DESIGN.md §1, §12). "
+    'Errors: {"error": {"code", "message", "fields"}}.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets come from drf-spectacular-sidecar: the machines are offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Ids in paths (api.views.base.IdConverter) are integers.
+    "PATH_CONVERTER_OVERRIDES": {
+        "api_id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "SubscriptionStatusEnum": "orders.models.SubscriptionStatus",
+        "SeatChangeStatusEnum": "orders.models.SeatChangeStatus",
+        "ChargeStatusEnum": "billing.models.ChargeStatus",
+        "PlanStatusEnum": "plans.models.ResellerPlan.Status",
+    },
 }
 
 LOGGING = {

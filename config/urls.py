@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.panel_urls import panel_urls as api_panel_urls
+from api.panel_urls import portal_urls as api_portal_urls
 from billing.urls import dashboard_urls
 from orders.urls import subscription_urls
 
@@ -17,8 +19,11 @@ urlpatterns = [
     path("panel/payments/", include("billing.urls")),
     path("panel/notifications/", include("notifications.urls")),
     path("panel/dashboard/", include(dashboard_urls)),
+    path("panel/tokens/", include(api_panel_urls)),
     path("panel/", include("accounts.urls")),
+    path("portal/tokens/", include(api_portal_urls)),
     path("portal/", include("accounts.portal_urls")),
+    path("api/", include("api.urls")),
 ]
 
 if settings.ESET_MOCK_ENABLED:

@@ -91,9 +91,16 @@ def order_create(
     seats: int | None = None,
     by=None,
     at: datetime | None = None,
+    source: str | None = None,
 ) -> Order:
-    """S5-S6: a draft order with the plan's minimum seats unless more are asked for."""
-    source = _plan_orderable(client=client, reseller_plan=reseller_plan, by=by)
+    """S5-S6: a draft order with the plan's minimum seats unless more are asked for.
+    `source` records the face it came through (the API says so); by default the panel or
+    the portal, from who `by` is."""
+    derived = _plan_orderable(client=client, reseller_plan=reseller_plan, by=by)
+    if source is None:
+        source = derived
+    elif source not in Order.Source.values:
+        raise ValidationError(_("Неизвестный источник заказа."), field="source")
     if seats is None:
         seats = reseller_plan.vendor_plan.min_seats
     seats = _seats_clean(seats, reseller_plan=reseller_plan)

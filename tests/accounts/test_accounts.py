@@ -89,3 +89,15 @@ def test_reseller_user_create():
         Membership.Role.ADMIN,
     )
     assert Reseller.objects.count() == 1
+
+
+def test_an_email_longer_than_a_login_is_refused_before_anything_is_written():
+    from config.errors import ValidationError as DomainValidationError
+    from tests.factories import ResellerFactory
+
+    reseller = ResellerFactory()
+    email = "a" * 140 + "@example.com"  # 152 characters: a valid address, too long a login
+    with pytest.raises(DomainValidationError) as refused:
+        client_create(reseller=reseller, name="ООО Длинный", email=email)
+    assert refused.value.field == "email"
+    assert not Client.objects.exists()

@@ -199,3 +199,18 @@ def test_payment_for_an_order_cancelled_meanwhile_is_refused():
         )
     assert exc.value.field == "order"
     assert Payment.objects.count() == 0
+
+
+def test_an_order_records_the_face_it_came_through_and_refuses_an_unknown_one():
+    from config.errors import ValidationError as DomainValidationError
+    from orders.models import Order as OrderModel
+
+    create = order_create
+    plan = ResellerPlanFactory()
+    client = ClientFactory(reseller=plan.reseller)
+    assert create(client=client, reseller_plan=plan).source == OrderModel.Source.PANEL
+    assert create(client=client, reseller_plan=plan, source="api").source == "api"
+    with pytest.raises(DomainValidationError) as refused:
+        create(client=client, reseller_plan=plan, source="fax")
+    assert refused.value.field == "source"
+    assert OrderModel.objects.count() == 2

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "REST API"
+
+    def ready(self) -> None:
+        # drf-spectacular finds the token scheme through this extension's registration.
+        from . import schema  # noqa: F401

@@ -1,0 +1,490 @@
+"""The API's representations (issue 4). Output serializers only shape rows the selectors
+return; input serializers only parse types (an id is a whole number, an amount a decimal
+with two places): every business rule (seat bounds, money, states) is the domain's, which
+names the field it refuses. Money is a decimal string, dates ISO 8601, moments with the
+Moscow offset (USE_TZ, TIME_ZONE)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Client
+from billing.models import Charge, ChargeStatus, Payment, ServicePeriod
+from eset_gateway.models import EsetLicense
+from notifications.models import Notification
+from orders.models import Order, SeatChange, Subscription
+from plans.models import BillingCycle, ResellerPlan, VendorPlan
+
+from .filters import MAX_ID
+
+# The schema of a computed amount: a decimal string, like every money field.
+MONEY_SCHEMA = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+MONEY_OR_NULL_SCHEMA = serializers.DecimalField(
+    max_digits=14, decimal_places=2, read_only=True, allow_null=True
+)
+DATE_OR_NULL_SCHEMA = serializers.DateField(read_only=True, allow_null=True)
+
+
+def money(**kwargs) -> serializers.DecimalField:
+    kwargs.setdefault("read_only", True)
+    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+def object_id(**kwargs) -> serializers.IntegerField:
+    """An id in a body: a whole number in the database's range."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class CataloguePlanSerializer(serializers.ModelSerializer):
+    """A catalogue plan (S1) with this reseller's copy of it: status (S2), seat price (S4),
+    publication (S5). `id` is the catalogue plan's; `reseller_plan` is the id orders name
+    (null until the plan is first activated)."""
+
+    reseller_plan = serializers.IntegerField(source="rp_id", allow_null=True, read_only=True)
+    status = serializers.SerializerMethodField()
+    seat_price = money(source="rp_seat_price", allow_null=True)
+    effective_seat_price = serializers.SerializerMethodField()
+    is_published = serializers.SerializerMethodField()
+    no_margin = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = VendorPlan
+        fields = [
+            "id",
+            "name",
+            "product_code",
+            "description",
+            "min_seats",
+            "max_seats",
+            "purchase_price",
+            "billing_cycle",
+            "is_available",
+            "reseller_plan",
+            "status",
+            "seat_price",
+            "effective_seat_price",
+            "is_published",
+            "no_margin",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ResellerPlan.Status.choices))
+    def get_status(self, plan) -> str:
+        return plan.rp_status or ResellerPlan.Status.INACTIVE
+
+    @extend_schema_field(MONEY_SCHEMA)
+    def get_effective_seat_price(self, plan) -> str:
+        """S4: without a seat price, licences sell at the purchase price."""
+        price = plan.rp_seat_price if plan.rp_seat_price is not None else plan.purchase_price
+        return f"{price:.2f}"
+
+    def get_is_published(self, plan) -> bool:
+        return bool(plan.rp_is_published)
+
+
+class PublishedPlanSerializer(serializers.ModelSerializer):
+    """A plan the client may order (S5): `id` is what an order's `reseller_plan` names."""
+
+    name = serializers.CharField(source="vendor_plan.name", read_only=True)
+    product_code = serializers.CharField(source="vendor_plan.product_code", read_only=True)
+    description = serializers.CharField(source="vendor_plan.description", read_only=True)
+    min_seats = serializers.IntegerField(source="vendor_plan.min_seats", read_only=True)
+    max_seats = serializers.IntegerField(source="vendor_plan.max_seats", read_only=True)
+    billing_cycle = serializers.ChoiceField(
+        source="vendor_plan.billing_cycle", choices=BillingCycle.choices, read_only=True
+    )
+    seat_price = money(source="effective_seat_price")
+
+    class Meta:
+        model = ResellerPlan
+        fields = [
+            "id",
+            "name",
+            "product_code",
+            "description",
+            "min_seats",
+            "max_seats",
+            "billing_cycle",
+            "seat_price",
+        ]
+        read_only_fields = fields
+
+
+class SeatPriceSerializer(serializers.Serializer):
+    seat_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Абонентская плата за одно рабочее место в месяц, ₽ (S4)."),
+    )
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "inn", "email", "balance", "created_at"]
+        read_only_fields = fields
+
+
+class ClientCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    # The owner's login (S9): Django's user names are at most 150 characters.
+    email = serializers.CharField(
+        max_length=150, allow_blank=True, help_text=_("E-mail владельца подписок: его логин.")
+    )
+    inn = serializers.CharField(max_length=12, allow_blank=True, required=False, default="")
+
+
+class ClientUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    inn = serializers.CharField(max_length=12, allow_blank=True, required=False)
+
+
+class BalanceSerializer(serializers.ModelSerializer):
+    """A client's balance (§4.3): `available` = `balance` − `reserved` (Σ open charges)."""
+
+    client = serializers.IntegerField(source="pk", read_only=True)
+    client_name = serializers.CharField(source="name", read_only=True)
+    balance = money()
+    reserved = money()
+    available = money()
+
+    class Meta:
+        model = Client
+        fields = ["client", "client_name", "balance", "reserved", "available"]
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------- orders
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    plan_name = serializers.CharField(source="reseller_plan.vendor_plan.name", read_only=True)
+    subscription = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "reseller_plan",
+            "plan_name",
+            "seats",
+            "status",
+            "source",
+            "amount_due",
+            "subscription",
+            "created_at",
+            "confirmed_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_subscription(self, order) -> int | None:
+        subscription = getattr(order, "subscription", None)
+        return subscription.pk if subscription is not None else None
+
+
+class OrderDetailSerializer(OrderSerializer):
+    """An order with what it takes now: `quote_total` for a draft (its first period's
+    charges if it started today, S7), `still_due` for a confirmed order still awaiting
+    payment (its amount due less the available balance, S8); null otherwise."""
+
+    quote_total = serializers.SerializerMethodField()
+    still_due = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "quote_total", "still_due"]
+        read_only_fields = fields
+
+    @extend_schema_field(MONEY_OR_NULL_SCHEMA)
+    def get_quote_total(self, order) -> str | None:
+        value = self.context.get("quote_total")
+        return f"{value:.2f}" if value is not None else None
+
+    @extend_schema_field(MONEY_OR_NULL_SCHEMA)
+    def get_still_due(self, order) -> str | None:
+        value = self.context.get("still_due")
+        return f"{value:.2f}" if value is not None else None
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    client = object_id()
+    reseller_plan = object_id(help_text=_("`reseller_plan` из каталога реселлера."))
+    seats = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("Рабочих мест; по умолчанию минимум плана (S6)."),
+    )
+
+
+class ClientOrderCreateSerializer(OrderCreateSerializer):
+    client = None  # type: ignore[assignment]  # the client's own order
+    reseller_plan = object_id(help_text=_("`id` опубликованного плана."))
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+class SeatChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeatChange
+        fields = [
+            "id",
+            "subscription",
+            "seats",
+            "previous_seats",
+            "effective_on",
+            "status",
+            "requested_at",
+            "decided_on",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class SeatChangeRequestSerializer(serializers.Serializer):
+    seats = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=_("Новое число рабочих мест (S11).")
+    )
+
+
+class AutoRenewSerializer(serializers.Serializer):
+    auto_renew = serializers.BooleanField()
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    plan_name = serializers.CharField(source="reseller_plan.vendor_plan.name", read_only=True)
+    last_day = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "order",
+            "client",
+            "client_name",
+            "reseller_plan",
+            "plan_name",
+            "seats",
+            "status",
+            "auto_renew",
+            "expires_on",
+            "last_day",
+            "activated_at",
+            "suspended_on",
+            "cancelled_on",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(DATE_OR_NULL_SCHEMA)
+    def get_last_day(self, subscription) -> str | None:
+        """expires_on is exclusive; people read the last day of service."""
+        if subscription.expires_on is None:
+            return None
+        return (subscription.expires_on - timedelta(days=1)).isoformat()
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    last_day = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServicePeriod
+        fields = [
+            "id",
+            "subscription",
+            "starts_on",
+            "expires_on",
+            "last_day",
+            "seat_price",
+            "purchase_price",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_last_day(self, period) -> str:
+        return (period.expires_on - timedelta(days=1)).isoformat()
+
+
+class ClientPeriodSerializer(PeriodSerializer):
+    class Meta(PeriodSerializer.Meta):
+        fields = [f for f in PeriodSerializer.Meta.fields if f != "purchase_price"]
+        read_only_fields = fields
+
+
+class LicenseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EsetLicense
+        fields = ["public_license_id", "product_code", "quantity", "state", "updated_at"]
+        read_only_fields = fields
+
+
+class SubscriptionDetailSerializer(SubscriptionSerializer):
+    """A subscription with its periods, its pending seat change and its ESET licence
+    (from orders.selectors.subscription_detail)."""
+
+    # The view sets these from the selector's SubscriptionDetail (the model's own
+    # `periods` is a related manager, which cannot be assigned).
+    periods = PeriodSerializer(source="api_periods", many=True, read_only=True)
+    pending_seat_change = SeatChangeSerializer(
+        source="api_pending_seat_change", allow_null=True, read_only=True
+    )
+    license = LicenseSerializer(source="api_license", allow_null=True, read_only=True)
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "periods", "pending_seat_change", "license"]
+        read_only_fields = fields
+
+
+class ClientSubscriptionDetailSerializer(SubscriptionDetailSerializer):
+    periods = ClientPeriodSerializer(source="api_periods", many=True, read_only=True)
+
+
+# --------------------------------------------------------------------------- money
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "order",
+            "amount",
+            "method",
+            "reference",
+            "paid_at",
+            "day",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentCreatedSerializer(PaymentSerializer):
+    """The payment and what it served at once (§4.4-4.5): subscriptions activated (their
+    activation data follows in the journal, S9) and subscriptions resumed."""
+
+    activated = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    resumed = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta(PaymentSerializer.Meta):
+        fields = [*PaymentSerializer.Meta.fields, "activated", "resumed"]
+        read_only_fields = fields
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    client = object_id()
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text=_('Сумма, ₽: строка вида "1234.50".')
+    )
+    method = serializers.ChoiceField(
+        choices=Payment.Method.choices, default=Payment.Method.BANK_TRANSFER
+    )
+    reference = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    order = object_id(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Подтверждённый заказ клиента, ожидающий оплаты (S8)."),
+    )
+
+
+class ChargeSerializer(serializers.ModelSerializer):
+    plan_name = serializers.CharField(
+        source="subscription.reseller_plan.vendor_plan.name", read_only=True
+    )
+    days = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=ChargeStatus.choices, read_only=True)
+
+    class Meta:
+        model = Charge
+        fields = [
+            "id",
+            "subscription",
+            "period",
+            "client",
+            "plan_name",
+            "date_from",
+            "date_to",
+            "days",
+            "closes_on",
+            "amount",
+            "cost",
+            "status",
+            "closed_on",
+        ]
+        read_only_fields = fields
+
+    def get_days(self, charge) -> int:
+        return (charge.date_to - charge.date_from).days + 1
+
+
+class ClientChargeSerializer(ChargeSerializer):
+    class Meta(ChargeSerializer.Meta):
+        fields = [f for f in ChargeSerializer.Meta.fields if f != "cost"]
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------- journal
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """A journal entry (S9). `payload` holds the structured data, e.g. the activation data:
+    license_key, public_license_id, product, seats, expires_on."""
+
+    is_read = serializers.SerializerMethodField()
+    payload = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "body",
+            "payload",
+            "client",
+            "subscription",
+            "created_at",
+            "read_at",
+            "is_read",
+        ]
+        read_only_fields = fields
+
+    def get_is_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+# --------------------------------------------------------------------------- who am I
+
+
+class TenantRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    scope = serializers.ChoiceField(choices=[("reseller", "reseller"), ("client", "client")])
+    reseller = TenantRefSerializer(allow_null=True)
+    client = TenantRefSerializer(allow_null=True)
+    auth = serializers.ChoiceField(choices=[("token", "token"), ("session", "session")])

@@ -1,0 +1,30 @@
+"""Throttling per token (issue 4): each token has its own budget, a session its user's.
+The counters live in the shared cache (Redis when REDIS_URL is set), so that every web
+process counts the same requests. The rate is REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+["api"], from the API_THROTTLE_RATE environment variable."""
+
+from __future__ import annotations
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import ApiToken
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    scope = "api"
+
+    def get_rate(self) -> str | None:
+        # Read at request time (DRF reads it once at import), so that a settings override
+        # in tests or a reloaded configuration applies.
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate is not None else None
+
+    def get_cache_key(self, request, view) -> str | None:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
