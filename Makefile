@@ -13,12 +13,13 @@ PORT ?= 8000
 # Rebuilt whenever pyproject.toml changes, so `make install` is instant when nothing did.
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run migrate seed test lint format clean
+.PHONY: help install run migrate seed test bench lint format clean
 
 help:
 	@echo "make install  create $(VENV) and install the project with its dev tools"
 	@echo "make run      install, migrate, load demo data, serve on PORT=$(PORT) with Celery worker + beat"
 	@echo "make test     the whole test suite (SQLite, or DATABASE_URL / REDIS_URL when set)"
+	@echo "make bench    the scale benchmarks of DESIGN.md §10 (needs DATABASE_URL: PostgreSQL)"
 	@echo "make lint     ruff check, ruff format --check, mypy"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make migrate  apply migrations;  make seed: load the demo data (idempotent)"
@@ -44,6 +45,14 @@ run: seed
 
 test: install
 	$(BIN)/pytest
+
+# Not part of `make test`: minutes of work on a database it builds itself (tests/bench/).
+bench: install
+	@if [ -z "$$DATABASE_URL" ]; then \
+		echo "make bench needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/eset_platform make bench" >&2; \
+		exit 2; \
+	fi
+	$(BIN)/python -m tests.bench.run
 
 lint: install
 	$(BIN)/ruff check .

@@ -62,8 +62,15 @@ class BalanceEntry(models.Model):
         related_name="ledger_entry",
     )
     day = models.DateField()
+    # Indexed only where set (Meta.indexes): the daily run writes one entry per charge, all
+    # without an author, and each would otherwise pay for an index entry of its NULL.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -81,6 +88,14 @@ class BalanceEntry(models.Model):
                     | (Q(kind__in=["refund", "adjustment"]) & ~Q(amount=0))
                 ),
                 name="balanceentry_kind_matches_link",
+            ),
+        ]
+        indexes = [
+            # A user's deletion (SET_NULL) finds the entries it authored by this one.
+            models.Index(
+                fields=["created_by"],
+                condition=Q(created_by__isnull=False),
+                name="balanceentry_created_by",
             ),
         ]
 
@@ -127,16 +142,21 @@ class ChargeStatus(models.TextChoices):
 
 
 class Charge(models.Model):
+    # Closing a charge rewrites its row in every index of the table (its status is indexed),
+    # so the table keeps no index another one already covers: the subscription is the head
+    # of the unique (subscription, date_from), the client of (client, status).
     subscription = models.ForeignKey(
-        "orders.Subscription", on_delete=models.PROTECT, related_name="charges"
+        "orders.Subscription", on_delete=models.PROTECT, related_name="charges", db_index=False
     )
     period = models.ForeignKey(ServicePeriod, on_delete=models.PROTECT, related_name="charges")
     # Denormalised from the subscription: the daily run and the available balance sum a
     # client's open charges without joining through subscriptions.
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="charges")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, related_name="charges", db_index=False
+    )
     date_from = models.DateField()
     date_to = models.DateField(help_text="inclusive")
-    closes_on = models.DateField(db_index=True)
+    closes_on = models.DateField()
     # Σ over the charge's days of the seats billed that day; amount and cost derive from it
     # and the period's prices (DESIGN.md §4.2), so a seat change only moves this number.
     seat_days = models.PositiveIntegerField()
@@ -165,7 +185,16 @@ class Charge(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "closes_on"], name="charge_due"),
+            # Open charges only: a closed charge leaves them, so they stay the size of what
+            # is reserved, and closing one writes no entry into them. The run finds the due
+            # days by the first, walks clients in id order and sums reservations by the
+            # second.
+            models.Index(fields=["closes_on"], condition=Q(status="open"), name="charge_open_due"),
+            models.Index(
+                fields=["client", "closes_on"],
+                condition=Q(status="open"),
+                name="charge_open_client",
+            ),
             models.Index(fields=["client", "status"], name="charge_client_status"),
         ]
 

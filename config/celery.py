@@ -17,12 +17,16 @@ BILLING_RUN_TASK = "billing.tasks.billing_run_task"
 ESET_SYNC_TASK = "eset_gateway.tasks.eset_sync_task"
 GATEWAY_DRAIN_TASK = "eset_gateway.tasks.gateway_drain_task"
 EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
+RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
 
 app.conf.beat_schedule = {
     # 00:30 MSK: the ESET seat sync, then (chained, when it has finished) the billing run.
     "nightly-sync-then-billing": {"task": NIGHTLY_TASK, "schedule": crontab(hour=0, minute=30)},
     # 06:00 MSK: the billing run again as a safety net; it finds nothing when the night went well.
     "billing-safety-run": {"task": BILLING_RUN_TASK, "schedule": crontab(hour=6, minute=0)},
+    # 03:00 MSK: the licence reconciliation, after the sync (and the billing run it chains)
+    # has settled; it leaves alone any licence whose command is still in flight.
+    "licence-reconciliation": {"task": RECONCILE_TASK, "schedule": crontab(hour=3, minute=0)},
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
 }

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import CommandState, EsetCustomer, EsetLicense, GatewayCommand
+from .models import CommandState, EsetCustomer, EsetLicense, GatewayCommand, LicenseDrift
 from .services import commands_retry_now
 
 
@@ -79,3 +79,35 @@ class GatewayCommandAdmin(admin.ModelAdmin):
             command_ids=eligible.values_list("pk", flat=True), at=timezone.now()
         )
         self.message_user(request, f"Поставлено в очередь: {count}", messages.SUCCESS)
+
+
+@admin.register(LicenseDrift)
+class LicenseDriftAdmin(admin.ModelAdmin):
+    """What the nightly reconciliation found: read-only, the record of a night."""
+
+    list_display = [
+        "night",
+        "public_license_id",
+        "subscription",
+        "kind",
+        "platform_quantity",
+        "eset_quantity",
+        "platform_state",
+        "eset_state",
+        "action",
+        "command",
+        "note",
+    ]
+    list_filter = ["night", "kind", "action"]
+    search_fields = ["public_license_id", "subscription__id", "subscription__client__name"]
+    list_select_related = ["subscription", "command"]
+    date_hierarchy = "night"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -350,15 +350,53 @@ class EsetClient:
         return self._parse(_license, self._call("License/Detail", body, idempotent=True))
 
     def search_licenses(
-        self, *, company_id: str | None = None, reference: str | None = None
+        self,
+        *,
+        company_id: str | None = None,
+        reference: str | None = None,
+        skip: int | None = None,
+        take: int | None = None,
     ) -> list[License]:
+        """One page of Search/Licenses (ESET's default page when skip/take are not given)."""
+        return self._search_licenses(
+            company_id=company_id, reference=reference, skip=skip, take=take
+        )[0]
+
+    def _search_licenses(
+        self,
+        *,
+        company_id: str | None = None,
+        reference: str | None = None,
+        skip: int | None = None,
+        take: int | None = None,
+    ) -> tuple[list[License], int | None]:
         body: dict[str, Any] = {}
-        if company_id is not None:
-            body["companyId"] = company_id
-        if reference is not None:
-            body["reference"] = reference
+        for name, value in (
+            ("companyId", company_id),
+            ("reference", reference),
+            ("skip", skip),
+            ("take", take),
+        ):
+            if value is not None:
+                body[name] = value
         data = self._call("Search/Licenses", body, idempotent=True)
-        return [self._parse(_license, item) for item in data.get("licenses", [])]
+        total = data.get("totalCount")
+        licenses = [self._parse(_license, item) for item in data.get("licenses", [])]
+        return licenses, total if isinstance(total, int) else None
+
+    def license_pages(self, *, page_size: int = 500) -> Iterator[list[License]]:
+        """Every licence of the account, a page at a time (oldest first), until ESET's
+        totalCount is reached (or, when it gives none, a page comes back short): a server
+        that pages by less than `page_size` is still read to the end. A page that fails
+        raises; none is skipped silently."""
+        skip = 0
+        while True:
+            page, total = self._search_licenses(skip=skip, take=page_size)
+            if page:
+                yield page
+            skip += len(page)
+            if not page or (skip >= total if total is not None else len(page) < page_size):
+                return
 
     # --- machinery ---
 

@@ -96,7 +96,72 @@ class GatewayCommand(models.Model):
                 condition=~Q(state="done"),
                 name="gatewaycommand_open_by_sub",
             ),
+            # The drain claims the oldest open commands first: in id order, without walking
+            # past the done ones (all but a few, once the outbox has a history).
+            models.Index(
+                fields=["id"],
+                condition=Q(state__in=["pending", "running"]),
+                name="gatewaycommand_open_by_id",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class DriftKind(models.TextChoices):
+    QUANTITY = "quantity", _("число мест")
+    STATE = "state", _("состояние")
+    QUANTITY_STATE = "quantity_state", _("число мест и состояние")
+    MISSING = "missing", _("нет в ESET")
+    UNKNOWN = "unknown", _("нет на платформе")
+
+
+class DriftAction(models.TextChoices):
+    REPAIRED = "repaired", _("исправляется: команда поставлена")
+    COMMAND_OPEN = "command_open", _("не тронуто: команда ещё выполняется")
+    COMMAND_FAILED = "command_failed", _("не тронуто: команда завершилась ошибкой")
+    DEFERRED = "deferred", _("отложено: лицензия приостановлена")
+    MANUAL = "manual", _("нужно решение оператора")
+
+
+class LicenseDrift(models.Model):
+    """What the nightly reconciliation found different at ESET from the platform's view,
+    once per licence and night, and what it did about it."""
+
+    night = models.DateField()
+    # Not a key to EsetLicense: a licence ESET has and the platform does not is drift too.
+    public_license_id = models.CharField(max_length=32)
+    subscription = models.ForeignKey(
+        "orders.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="license_drifts",
+    )
+    kind = models.CharField(max_length=16, choices=DriftKind.choices)
+    platform_quantity = models.PositiveIntegerField(null=True, blank=True)
+    platform_state = models.CharField(max_length=16, blank=True)
+    eset_quantity = models.PositiveIntegerField(null=True, blank=True)
+    eset_state = models.CharField(max_length=16, blank=True)
+    action = models.CharField(max_length=16, choices=DriftAction.choices)
+    # The repair written, or the command in the way.
+    command = models.ForeignKey(
+        GatewayCommand, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    detected_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "расхождение с ESET"
+        verbose_name_plural = "расхождения с ESET (сверка)"
+        ordering = ["-night", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_license_id", "night"], name="licensedrift_once_a_night"
+            )
+        ]
+        indexes = [models.Index(fields=["night", "action"], name="licensedrift_night")]
+
+    def __str__(self) -> str:
+        return f"{self.public_license_id} {self.night}: {self.kind}"

@@ -8,7 +8,9 @@ from datetime import datetime
 
 from django.db import transaction
 
-from .models import CommandKind, GatewayCommand
+from config.db import bulk_insert
+
+from .models import CommandKind, CommandState, GatewayCommand
 
 
 @dataclass(frozen=True)
@@ -28,24 +30,49 @@ def commands_enqueue(*, specs: Sequence[CommandSpec], at: datetime) -> None:
     """Writes the commands not written before (the key is unique), due at `at`."""
     if not specs:
         return
-    GatewayCommand.objects.bulk_create(
+    # Plain rows, not model objects: the 00:30 sync writes one per seat change.
+    bulk_insert(
+        GatewayCommand,
+        COMMAND_FIELDS,
         [
-            GatewayCommand(
-                subscription_id=s.subscription_id,
-                kind=s.kind,
-                key=s.key,
-                payload=s.payload,
-                seat_change_id=s.seat_change_id,
-                next_attempt_at=at,
-                created_at=at,
+            (
+                s.subscription_id,
+                s.kind,
+                s.key,
+                s.payload,
+                s.seat_change_id,
+                CommandState.PENDING,
+                0,
+                at,
+                None,
+                "",
+                {},
+                at,
+                None,
             )
             for s in specs
         ],
         ignore_conflicts=True,
-        batch_size=1000,
     )
     if any(s.kind in IMMEDIATE_KINDS for s in specs):
         transaction.on_commit(_schedule_drain)
+
+
+COMMAND_FIELDS = (
+    "subscription",
+    "kind",
+    "key",
+    "payload",
+    "seat_change",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "locked_until",
+    "last_error",
+    "result",
+    "created_at",
+    "done_at",
+)
 
 
 def _schedule_drain() -> None:

@@ -9,6 +9,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from billing.time import MOSCOW
+from config.celery import RECONCILE_TASK
+
+from .client import EsetRetryableError
 
 
 @shared_task(name="eset_gateway.tasks.gateway_drain_task", acks_late=True, ignore_result=True)
@@ -24,3 +27,20 @@ def eset_sync_task(day_iso: str | None = None) -> dict:
 
     day = date.fromisoformat(day_iso) if day_iso else timezone.localdate(timezone=MOSCOW)
     return asdict(eset_sync(day=day))
+
+
+@shared_task(
+    name=RECONCILE_TASK,
+    acks_late=True,
+    ignore_result=True,
+    # ESET unreachable: nothing was written (a partial listing aborts the run); try again.
+    autoretry_for=(EsetRetryableError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=6,
+)
+def licences_reconcile_task(day_iso: str | None = None) -> dict:
+    from .services import licences_reconcile
+
+    day = date.fromisoformat(day_iso) if day_iso else timezone.localdate(timezone=MOSCOW)
+    return asdict(licences_reconcile(day=day))

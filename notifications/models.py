@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", _("платёж получен")
     CANCELLED = "cancelled", _("подписка отменена")
     ESET_ERROR = "eset_error", _("ошибка ESET")
+    LICENSE_DRIFT = "license_drift", _("расхождение с ESET")
 
 
 class EmailStatus(models.TextChoices):

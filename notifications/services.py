@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.utils import translation
 
 from accounts.models import Reseller
+from config.db import bulk_insert
 from orders.models import Subscription
 
 from .models import EmailStatus, Notification
@@ -89,35 +90,53 @@ def notify(*, specs: Sequence[NotificationSpec], at: datetime) -> int:
     after commit. Returns how many were new."""
     if not specs:
         return 0
-    keys = [s.key for s in specs]
     rows = []
     templates: dict = {}
     for spec in specs:
         subject, body = render(kind=spec.kind, payload=spec.payload, templates=templates)
         rows.append(
-            Notification(
-                kind=spec.kind,
-                key=spec.key,
-                reseller_id=spec.reseller_id,
-                client_id=spec.client_id,
-                subscription_id=spec.subscription_id,
-                recipient_id=spec.recipient_id,
-                email_to=spec.email_to,
-                email_status=EmailStatus.PENDING if spec.email_to else EmailStatus.SKIPPED,
-                subject=subject,
-                body=body,
-                payload=spec.payload,
-                created_at=at,
+            (
+                spec.kind,
+                spec.key,
+                spec.reseller_id,
+                spec.client_id,
+                spec.subscription_id,
+                spec.recipient_id,
+                spec.email_to,
+                EmailStatus.PENDING if spec.email_to else EmailStatus.SKIPPED,
+                0,
+                "",
+                subject,
+                body,
+                spec.payload,
+                at,
             )
         )
     with transaction.atomic():
-        before = Notification.objects.filter(key__in=keys).count()
-        # A repeated event (a job run twice) meets the unique key and is skipped.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-        created = Notification.objects.filter(key__in=keys).count() - before
+        # Plain rows, not model objects (the daily run writes thousands); a repeated event
+        # (a job run twice) meets the unique key and is skipped, and is not counted.
+        created = bulk_insert(Notification, NOTIFICATION_FIELDS, rows, ignore_conflicts=True)
         if created:
             transaction.on_commit(_schedule_email_drain)
     return created
+
+
+NOTIFICATION_FIELDS = (
+    "kind",
+    "key",
+    "reseller",
+    "client",
+    "subscription",
+    "recipient",
+    "email_to",
+    "email_status",
+    "email_attempts",
+    "email_error",
+    "subject",
+    "body",
+    "payload",
+    "created_at",
+)
 
 
 def _schedule_email_drain() -> None:

@@ -23,6 +23,7 @@ from config.celery import (
     ESET_SYNC_TASK,
     GATEWAY_DRAIN_TASK,
     NIGHTLY_TASK,
+    RECONCILE_TASK,
 )
 from config.celery import app as celery_app
 
@@ -81,7 +82,9 @@ def test_outbox_drains_fire_every_minute(task):
 
 def test_the_schedule_has_nothing_else():
     tasks = sorted(e["task"] for e in celery_app.conf.beat_schedule.values())
-    assert tasks == sorted([NIGHTLY_TASK, BILLING_RUN_TASK, GATEWAY_DRAIN_TASK, EMAIL_DRAIN_TASK])
+    assert tasks == sorted(
+        [NIGHTLY_TASK, BILLING_RUN_TASK, RECONCILE_TASK, GATEWAY_DRAIN_TASK, EMAIL_DRAIN_TASK]
+    )
 
 
 def test_every_scheduled_task_is_registered_after_autodiscovery():
@@ -102,7 +105,14 @@ def test_every_scheduled_task_is_registered_after_autodiscovery():
 def test_the_management_commands_the_readme_names_exist():
     commands = get_commands()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("billing_run", "eset_sync", "check_ledger", "seed_demo", "gateway_drain"):
+    for name in (
+        "billing_run",
+        "eset_sync",
+        "eset_reconcile",
+        "check_ledger",
+        "seed_demo",
+        "gateway_drain",
+    ):
         assert name in commands, name
         assert f"manage.py {name}" in readme, name
 

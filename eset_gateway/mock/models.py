@@ -80,6 +80,9 @@ class MockCall(models.Model):
     """One row per API call, written only while MockControl.log_calls is on (tests)."""
 
     path = models.CharField(max_length=100)
+    # What the call was about (a licence ID, a reference, a company ID): lets a test tell
+    # which calls one command made.
+    subject = models.CharField(max_length=120, blank=True, db_index=True)
     status = models.PositiveSmallIntegerField()
     fault = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -103,11 +106,18 @@ class MockControl(models.Model):
     # Share (0..1) of calls that fail at random, with a mode drawn from fail_modes.
     fail_rate = models.FloatField(default=0.0)
     fail_modes = models.JSONField(default=_default_fail_modes)
+    # Seeds the draws of fail_rate, so that a test's faults repeat: each serving process
+    # draws from its own generator, re-seeded whenever the seed is set again
+    # (fail_seed_version is the control version at that moment). Null: not repeatable.
+    fail_seed = models.BigIntegerField(null=True, blank=True)
+    fail_seed_version = models.PositiveIntegerField(default=0)
     # Faults injected into the next calls, in order: "5xx" or {"mode": "lost", "path":
     # "License/Order"} (then only a call to that path consumes it).
     fail_next = models.JSONField(default=list, blank=True)
     token_ttl_seconds = models.PositiveIntegerField(default=3600)
     refresh_ttl_seconds = models.PositiveIntegerField(default=30 * 24 * 3600)
+    # Calls served at once by every process serving the mock from this machine and this
+    # database; the call beyond it is refused with 429 and Retry-After, before any work.
     concurrency_limit = models.PositiveIntegerField(default=16)
     retry_after_seconds = models.PositiveIntegerField(default=1)
     # How long a "timeout" fault sleeps over HTTP; null: the client's timeout + 1 s.

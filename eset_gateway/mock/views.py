@@ -3,25 +3,31 @@
 It plays ESET's side for tests, the demo and the benchmarks: JSON over POST, a bearer
 token, ESET's error shape (HTTP 400, ``{"error": {"code": 8, "subCode": N, ...}}``), and a
 new activation key on every quantity change (S11). ``/eset-mock/_mock/`` holds test-only
-controls that inject latency, 5xx, 429, timeouts and lost responses.
+controls that inject latency, 5xx, 429, timeouts and lost responses (at random, seeded, or
+one by one), a concurrency limit, and drift (a licence changed behind the platform's back).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
+import os
 import random
 import secrets
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -65,8 +71,13 @@ INPROCESS_HOST = urlsplit(INPROCESS_BASE_URL).hostname
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
+# Calls being served by this process (the tests wait for it to drop to 0; the limit itself
+# is counted across processes by _CallSlots).
 _in_flight = 0
 _in_flight_lock = threading.Lock()
+
+# Search/Licenses answers at most this many licences per page (ESET's "take").
+SEARCH_PAGE_MAX = 1000
 
 # Access tokens found valid, with their expiry and the control version they were checked
 # under: saves a query per call. Expiring tokens through the controls bumps the version
@@ -92,6 +103,14 @@ class MockApiError(Exception):
 
 
 def control_get() -> MockControl:
+    # Read on every call: a raw query skips the ORM's compilation, which would cost the
+    # mock more than the database does.
+    table = connection.ops.quote_name(MockControl._meta.db_table)
+    found = list(
+        MockControl.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [MockControl.SINGLETON_PK])
+    )
+    if found:
+        return found[0]
     control, _ = MockControl.objects.get_or_create(pk=MockControl.SINGLETON_PK)
     return control
 
@@ -149,7 +168,8 @@ def _quantity(body: dict, control: MockControl) -> int:
 def _license_for_update(body: dict) -> MockLicense:
     public_id = _field(body, "publicLicenseKey", str)
     lic = (
-        MockLicense.objects.select_for_update()
+        # The licence's row only: its company's stays free for its other licences' calls.
+        MockLicense.objects.select_for_update(of=("self",))
         .select_related("company")
         .filter(public_license_id=public_id)
         .first()
@@ -249,7 +269,47 @@ def license_order(body: dict, control: MockControl) -> dict[str, Any]:
     raise MockApiError(SUB_INVALID_REQUEST, "could not allocate a licence ID", status=500)
 
 
+def _update_quantity_at_once(public_id: str, quantity: int) -> dict[str, Any] | None:
+    """The usual quantity change (an active licence, another quantity) in one statement:
+    the mock serves ten thousand of them in the benchmark, on the same cores as the
+    platform it is measured with. None: not the usual case."""
+    q = connection.ops.quote_name
+    table = q(MockLicense._meta.db_table)
+    companies = q(MockCompany._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET quantity = %s, license_key = %s, "
+        "key_generation = key_generation + 1, updated_at = %s "
+        "WHERE public_license_id = %s AND state = %s AND quantity <> %s "
+        "RETURNING public_license_id, license_key, product_code, quantity, state, reference, "
+        f"(SELECT c.company_id FROM {companies} c WHERE c.id = {table}.company_id)"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = [quantity, new_license_key(), now, public_id, "active", quantity]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    names = ("publicLicenseKey", "licenseKey", "productCode", "quantity", "state", "reference")
+    return {**dict(zip(names, row[:6], strict=True)), "companyId": row[6]}
+
+
+def _quantity_valid(body: dict, control: MockControl) -> bool:
+    try:
+        _quantity(body, control)
+    except MockApiError:
+        return False
+    return True
+
+
 def license_update_quantity(body: dict, control: MockControl) -> dict[str, Any]:
+    public_id = body.get("publicLicenseKey")
+    if isinstance(public_id, str) and _quantity_valid(body, control):
+        # Every quantity change issues a new activation key (S11): workstations re-activate.
+        changed = _update_quantity_at_once(public_id, body["quantity"])
+        if changed is not None:
+            return changed
+    # The refusals, in ESET's order of checks.
     lic = _license_for_update(body)
     quantity = _quantity(body, control)
     if lic.state != MockLicense.State.ACTIVE:
@@ -290,15 +350,27 @@ def license_detail(body: dict, control: MockControl) -> dict[str, Any]:
     return _license_json(lic)
 
 
+def _page_bound(body: dict, name: str, default: int, maximum: int) -> int:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise MockApiError(SUB_INVALID_REQUEST, f"{name} must be an integer 0..{maximum}")
+    return value
+
+
 def search_licenses(body: dict, control: MockControl) -> dict[str, Any]:
-    licenses = MockLicense.objects.select_related("company")
+    """Licences in a stable order (oldest first), a page at a time: ``skip`` and ``take``
+    (at most SEARCH_PAGE_MAX), with ``totalCount`` of all that match."""
+    licenses = MockLicense.objects.select_related("company").order_by("id")
     company_id = _field(body, "companyId", str, required=False)
     reference = _field(body, "reference", str, required=False)
+    skip = _page_bound(body, "skip", 0, 2**31)
+    take = _page_bound(body, "take", SEARCH_PAGE_MAX, SEARCH_PAGE_MAX)
     if company_id is not None:
         licenses = licenses.filter(company__company_id=company_id)
     if reference is not None:
         licenses = licenses.filter(reference=reference)
-    return {"licenses": [_license_json(lic) for lic in licenses]}
+    page = [_license_json(lic) for lic in licenses[skip : skip + take]]
+    return {"licenses": page, "totalCount": licenses.count()}
 
 
 Handler = Callable[[dict, MockControl], dict[str, Any]]
@@ -330,6 +402,34 @@ def _entry_mode(entry: Any, call: str) -> str | None:
     return None
 
 
+class _FaultDraws:
+    """The random draws of fail_rate. With fail_seed set they repeat: the generator is
+    re-seeded whenever the seed is set again (a new fail_seed_version)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._random = random.Random()
+        self._seeded: tuple[int, int] | None = None
+
+    def draw(self, control: MockControl) -> str | None:
+        modes = control.fail_modes or list(FAULT_MODES)
+        with self._lock:
+            if control.fail_seed is not None:
+                key = (control.fail_seed, control.fail_seed_version)
+                if key != self._seeded:
+                    self._random.seed(control.fail_seed)
+                    self._seeded = key
+            elif self._seeded is not None:
+                self._random.seed()
+                self._seeded = None
+            if self._random.random() >= control.fail_rate:
+                return None
+            return self._random.choice(modes)
+
+
+_fault_draws = _FaultDraws()
+
+
 def _take_fault(control: MockControl, call: str) -> str | None:
     for _ in range(10):
         for index, entry in enumerate(control.fail_next or []):
@@ -347,9 +447,93 @@ def _take_fault(control: MockControl, call: str) -> str | None:
             break
         else:
             break
-    if control.fail_rate > 0 and random.random() < control.fail_rate:
-        return random.choice(control.fail_modes or list(FAULT_MODES))
+    if control.fail_rate > 0:
+        return _fault_draws.draw(control)
     return None
+
+
+class _CallSlots:
+    """The concurrency limit, shared by every process that serves the mock from this
+    machine and this database (gunicorn's workers and threads alike).
+
+    A call holds one of `limit` slot files under an exclusive flock(2) while it is served.
+    The kernel drops the lock when the call ends or its process dies, so a crashed worker
+    never leaks a slot, and no database round trip is spent on it. Each attempt opens its
+    own descriptor: flock locks belong to the open file, so threads exclude each other.
+    An in-memory database lives in one process only: its calls are counted in memory."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, Path] = {}
+        self._lock = threading.Lock()
+        self._counted: dict[str, int] = {}
+
+    def _dir(self) -> Path | None:
+        """The folder of this database's slot files; None for an in-memory database."""
+        database = connection.settings_dict
+        name = str(database.get("NAME") or "")
+        if connection.vendor == "sqlite" and (not name or "memory" in name):
+            return None
+        key = f"{connection.vendor}://{database.get('HOST')}:{database.get('PORT')}/{name}"
+        folder = self._dirs.get(key)
+        if folder is None:
+            digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+            folder = Path(tempfile.gettempdir()) / f"eset-mock-slots-{digest}"
+            folder.mkdir(mode=0o700, exist_ok=True)
+            self._dirs[key] = folder
+        return folder
+
+    def acquire(self, limit: int) -> Callable[[], None] | None:
+        """Holds a slot and returns what frees it, or None when `limit` calls are being
+        served."""
+        folder = self._dir()
+        if folder is None:
+            return self._count(str(connection.settings_dict.get("NAME")), limit)
+        start = random.randrange(limit)
+        for index in range(limit):
+            fd = os.open(folder / f"slot-{(start + index) % limit}", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return lambda: self._unlock(fd)
+        return None
+
+    def _count(self, key: str, limit: int) -> Callable[[], None] | None:
+        with self._lock:
+            if self._counted.get(key, 0) >= limit:
+                return None
+            self._counted[key] = self._counted.get(key, 0) + 1
+
+        def release() -> None:
+            with self._lock:
+                self._counted[key] -= 1
+
+        return release
+
+    @staticmethod
+    def _unlock(fd: int) -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+_call_slots = _CallSlots()
+
+
+def _subject(request: HttpRequest) -> str:
+    """What a logged call was about, read from its body."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    for name in ("publicLicenseKey", "reference", "companyId", "username"):
+        if isinstance(body.get(name), str):
+            return body[name][:120]
+    return ""
 
 
 def _retry_later(control: MockControl, message: str) -> JsonResponse:
@@ -435,17 +619,21 @@ def api(request: HttpRequest, call: str) -> HttpResponse:
     control = control_get()
     with _in_flight_lock:
         _in_flight += 1
-        over_limit = _in_flight > control.concurrency_limit
+    release = _call_slots.acquire(control.concurrency_limit)
     response: HttpResponse
     try:
-        if over_limit:
+        if release is None:
             response, fault = _retry_later(control, "too many concurrent requests"), "busy"
         else:
             response, fault = _serve(request, call, control)
         if control.log_calls:
-            MockCall.objects.create(path=call, status=response.status_code, fault=fault)
+            MockCall.objects.create(
+                path=call, subject=_subject(request), status=response.status_code, fault=fault
+            )
         return response
     finally:
+        if release is not None:
+            release()
         with _in_flight_lock:
             _in_flight -= 1
 
@@ -472,7 +660,59 @@ _SETTABLE: dict[str, Callable[[Any], bool]] = {
     "timeout_sleep_ms": lambda v: v is None or (isinstance(v, int) and v >= 0),
     "max_quantity": lambda v: isinstance(v, int) and v >= 1,
     "log_calls": lambda v: isinstance(v, bool),
+    "fail_seed": lambda v: (
+        v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63)
+    ),
 }
+# Actions: applied once, not kept.
+_FLAGS = {"reset", "expire_tokens", "expire_refresh_tokens"}
+DRIFT_STATES = (MockLicense.State.ACTIVE, MockLicense.State.SUSPENDED)
+
+
+def _drift_error(entries: Any) -> str | None:
+    """Why a `drift` action is malformed, or None. Each entry changes one licence behind the
+    platform's back: {"publicLicenseKey": ..., "quantity": 9} (a new key is issued, as ESET
+    does on every quantity change), {"state": "suspended"}, or {"delete": true}."""
+    if not isinstance(entries, list):
+        return "drift: a list of licence changes"
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("publicLicenseKey"), str):
+            return "drift: each change names a publicLicenseKey"
+        unknown = set(entry) - {"publicLicenseKey", "quantity", "state", "delete"}
+        if unknown:
+            return f"drift: unknown field {sorted(unknown)[0]}"
+        quantity = entry.get("quantity")
+        if quantity is not None and (
+            isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1
+        ):
+            return f"drift: invalid quantity {quantity!r}"
+        if "state" in entry and entry["state"] not in DRIFT_STATES:
+            return f"drift: invalid state {entry['state']!r}"
+        if "delete" in entry and entry["delete"] is not True:
+            return "drift: delete must be true"
+        if len(entry) == 1:
+            return "drift: nothing to change"
+        if not MockLicense.objects.filter(public_license_id=entry["publicLicenseKey"]).exists():
+            return f"drift: licence {entry['publicLicenseKey']} not found"
+    return None
+
+
+def drift_apply(entries: list[dict[str, Any]]) -> None:
+    """Changes licences as if someone did it at ESET (its console, its support)."""
+    for entry in entries:
+        lic = MockLicense.objects.select_for_update().get(
+            public_license_id=entry["publicLicenseKey"]
+        )
+        if entry.get("delete"):
+            lic.delete()
+            continue
+        quantity = entry.get("quantity")
+        if quantity is not None and quantity != lic.quantity:
+            lic.quantity = quantity
+            lic.license_key = new_license_key()
+            lic.key_generation += 1
+        lic.state = entry.get("state", lic.state)
+        lic.save()
 
 
 def _control_state() -> dict[str, Any]:
@@ -506,6 +746,10 @@ def control_set(values: dict[str, Any]) -> None:
     with transaction.atomic():
         if values.pop("reset", False):
             control_reset()
+        drift_apply(values.pop("drift", []))
+        if "fail_seed" in values:
+            # The version this update produces: every process re-seeds once it sees it.
+            values["fail_seed_version"] = F("version") + 1
         now = timezone.now()
         if values.pop("expire_tokens", False):
             MockToken.objects.update(expires_at=now - timedelta(seconds=1))
@@ -526,11 +770,14 @@ def controls(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"error": "body is not JSON"}, status=400)
         if not isinstance(body, dict):
             return JsonResponse({"error": "body must be a JSON object"}, status=400)
-        flags = {"reset", "expire_tokens", "expire_refresh_tokens"}
         for name, value in body.items():
-            if name in flags:
+            if name in _FLAGS:
                 if not isinstance(value, bool):
                     return JsonResponse({"error": f"{name} must be true or false"}, status=400)
+            elif name == "drift":
+                error = _drift_error(value)
+                if error:
+                    return JsonResponse({"error": error}, status=400)
             elif name not in _SETTABLE:
                 return JsonResponse({"error": f"{name}: unknown control"}, status=400)
             elif not _SETTABLE[name](value):

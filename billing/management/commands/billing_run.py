@@ -8,6 +8,9 @@ from billing.services import billing_run
 
 class Command(BaseCommand):
     help = "Runs the daily billing for a financial day (default: today in Moscow)."
+    # A scheduled job, not a development tool: the system checks (a few hundred ms of
+    # introspection on every start) are for `manage.py check` and the web server.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--date", dest="day", help="YYYY-MM-DD")
