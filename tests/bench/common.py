@@ -103,6 +103,8 @@ def child_env(name: str, **extra: str) -> dict[str, str]:
     env["DATABASE_URL"] = db_url(name)
     env.setdefault("LOG_LEVEL", "WARNING")
     env["DEBUG"] = "false"
+    # No worker serves the bench: what its processes ask of one must not outlive them.
+    env["CELERY_BROKER_URL"] = "memory://"
     env.update(extra)
     return env
 
