@@ -185,13 +185,8 @@ def _subscription_page(
     detail = found_or_404(
         client_subscription_detail, client=request.client, subscription_id=subscription_id
     )
-    vendor = detail.subscription.reseller_plan.vendor_plan
     if form is None:
-        form = SeatChangeForm(
-            initial={"seats": detail.subscription.seats},
-            min_seats=vendor.min_seats,
-            max_seats=vendor.max_seats,
-        )
+        form = SeatChangeForm.for_subscription(detail.subscription)
     return render(
         request,
         "portal/subscriptions/detail.html",

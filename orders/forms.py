@@ -71,6 +71,15 @@ class SeatChangeForm(forms.Form):
             "max": max_seats,
         }
 
+    @classmethod
+    def for_subscription(cls, subscription, data=None) -> SeatChangeForm:
+        """The form bounded by the subscription's plan; unbound, it shows today's count."""
+        vendor = subscription.reseller_plan.vendor_plan
+        bounds = {"min_seats": vendor.min_seats, "max_seats": vendor.max_seats}
+        if data is not None:
+            return cls(data, **bounds)
+        return cls(initial={"seats": subscription.seats}, **bounds)
+
 
 class OrderStatusFilterForm(forms.Form):
     status = forms.ChoiceField(

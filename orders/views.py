@@ -202,13 +202,8 @@ def _subscription_page(
     detail = found_or_404(
         subscription_detail, reseller=request.reseller, subscription_id=subscription_id
     )
-    vendor = detail.subscription.reseller_plan.vendor_plan
     if form is None:
-        form = SeatChangeForm(
-            initial={"seats": detail.subscription.seats},
-            min_seats=vendor.min_seats,
-            max_seats=vendor.max_seats,
-        )
+        form = SeatChangeForm.for_subscription(detail.subscription)
     return render(
         request,
         "panel/subscriptions/detail.html",
@@ -242,8 +237,7 @@ def subscription_page(request: PanelRequest, subscription_id: int) -> HttpRespon
 
 def seat_change_submit(request, subscription) -> tuple[SeatChangeForm, bool]:
     """S11: validates the form and requests the change; errors land beside the field."""
-    vendor = subscription.reseller_plan.vendor_plan
-    form = SeatChangeForm(request.POST, min_seats=vendor.min_seats, max_seats=vendor.max_seats)
+    form = SeatChangeForm.for_subscription(subscription, request.POST)
     if not form.is_valid():
         return form, False
     try:
