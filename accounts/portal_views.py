@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from billing.forms import ChargeStatusFilterForm
 from billing.selectors import client_available_balance, client_charges, client_payments
 from billing.services import period_quote
-from billing.time import financial_day
 from config.errors import ApplicationError
+from core.clock import financial_day
 from notifications.forms import JournalFilterForm
 from notifications.selectors import (
     client_notification_get,

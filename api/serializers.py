@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import Client
 from billing.models import Charge, ChargeStatus, Payment, ServicePeriod
+from core.reasons import Reason
 from eset_gateway.models import EsetLicense
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription
@@ -241,6 +242,21 @@ class ClientOrderCreateSerializer(OrderCreateSerializer):
 
 
 class SeatChangeSerializer(serializers.ModelSerializer):
+    reason = serializers.ChoiceField(
+        choices=Reason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("Код причины отказа или отмены (пусто, пока не решено)."),
+    )
+    reason_params = serializers.DictField(
+        read_only=True, help_text=_('Параметры причины, например {"days": 30}.')
+    )
+    reason_text = serializers.CharField(
+        source="reason_display",
+        read_only=True,
+        help_text=_("Причина (код reason) словами, на языке запроса."),
+    )
+
     class Meta:
         model = SeatChange
         fields = [
@@ -253,6 +269,8 @@ class SeatChangeSerializer(serializers.ModelSerializer):
             "requested_at",
             "decided_on",
             "reason",
+            "reason_params",
+            "reason_text",
         ]
         read_only_fields = fields
 

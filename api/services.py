@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from billing.time import require_aware
 from config.errors import Conflict, ValidationError
+from core.clock import require_aware
 
 from .models import ApiToken
 

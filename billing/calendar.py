@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from core.money import CENT
 from plans.models import BillingCycle
-
-CENT = Decimal("0.01")
 
 
 def days_in_month(day: date) -> int:

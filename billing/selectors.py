@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Client, Reseller
 from config.errors import NotFound
 from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
-from orders.services import order_quote
 
 from .models import Charge, ChargeStatus, Payment
-from .services import ZERO, money
+from .services import ZERO, money, order_quote
 
 
 def client_reserved(*, client: Client) -> Decimal:

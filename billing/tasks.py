@@ -1,9 +1,10 @@
+from dataclasses import asdict
 from datetime import date
 
 from celery import chain, shared_task
 from django.utils import timezone
 
-from config.celery import BILLING_RUN_TASK, NIGHTLY_TASK
+from config.celery import BILLING_RUN_TASK, ESET_SYNC_TASK, NIGHTLY_TASK
 
 
 def _day(day_iso: str | None) -> date:
@@ -27,12 +28,17 @@ def billing_run_task(day_iso: str | None = None) -> dict:
     }
 
 
+@shared_task(name=ESET_SYNC_TASK, acks_late=True, ignore_result=True)
+def eset_sync_task(day_iso: str | None = None) -> dict:
+    from .services import eset_sync
+
+    return asdict(eset_sync(day=_day(day_iso)))
+
+
 @shared_task(name=NIGHTLY_TASK, acks_late=True)
 def nightly_run(day_iso: str | None = None) -> str:
     """00:30: the ESET sync, then, once it has finished, the billing run for the same day,
     so that a seat change applied on a charge's closing day is billed in that charge (§6)."""
-    from eset_gateway.tasks import eset_sync_task
-
     day = _day(day_iso).isoformat()
     chain(eset_sync_task.si(day), billing_run_task.si(day)).apply_async()
     return day

@@ -23,6 +23,7 @@ from accounts.panel import (
 from accounts.selectors import client_get, client_list
 from config.errors import ApplicationError
 from config.formats import format_rub
+from core.clock import financial_day
 from orders.models import OrderStatus
 
 from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
@@ -37,7 +38,6 @@ from .selectors import (
     reseller_dashboard,
 )
 from .services import payment_register_outcome
-from .time import financial_day
 
 PAYMENT_FIELDS = ("amount", "method", "reference", "order")
 

@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 # Task names are spelled out here (not imported) so that beat starts without Django's apps.
 NIGHTLY_TASK = "billing.tasks.nightly_run"
 BILLING_RUN_TASK = "billing.tasks.billing_run_task"
-ESET_SYNC_TASK = "eset_gateway.tasks.eset_sync_task"
+ESET_SYNC_TASK = "billing.tasks.eset_sync_task"
 GATEWAY_DRAIN_TASK = "eset_gateway.tasks.gateway_drain_task"
 EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"

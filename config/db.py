@@ -14,8 +14,11 @@ from django.db.models.constants import OnConflict
 BATCH_ROWS = 1000
 
 
-def bulk_set(objects: Sequence[Model], fields: Sequence[str]) -> int:
+def bulk_set(
+    objects: Sequence[Model], fields: Sequence[str], *, where: dict[str, Any] | None = None
+) -> int:
     """Writes `fields` of `objects` (same model) with one UPDATE … FROM (VALUES …) per batch.
+    `where` adds equality conditions on the rows' current values (a compare-and-set).
 
     Django's bulk_update builds a CASE expression per field and row, whose compilation costs
     more than the database's work at the daily run's sizes; a joined VALUES list is what a
@@ -45,6 +48,12 @@ def bulk_set(objects: Sequence[Model], fields: Sequence[str]) -> int:
         f"{quote(field.column)} = v.{name}" for field, name in zip(columns, names[1:], strict=True)
     )
     table, pk = quote(meta.db_table), quote(meta.pk.column)
+    guard, guard_params = "", []
+    for name, value in (where or {}).items():
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        guard += f" AND {table}.{quote(field.column)} = %s"
+        guard_params.append(field.get_db_prep_value(value, connection))
     written = 0
     with connection.cursor() as cursor:
         for start in range(0, len(objects), BATCH_ROWS):
@@ -58,8 +67,8 @@ def bulk_set(objects: Sequence[Model], fields: Sequence[str]) -> int:
             cursor.execute(
                 f"UPDATE {table} SET {assignments} "
                 f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS {alias} "
-                f"WHERE {table}.{pk} = v.{names[0]}",
-                params,
+                f"WHERE {table}.{pk} = v.{names[0]}{guard}",
+                params + guard_params,
             )
             written += cursor.rowcount
     return written

@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.reasons import Reason
+
 
 class EsetCustomer(models.Model):
     """A client's company at ESET."""
@@ -149,7 +151,8 @@ class LicenseDrift(models.Model):
     command = models.ForeignKey(
         GatewayCommand, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    note = models.CharField(max_length=300, blank=True)
+    # Why it was left as it is: a code (core.reasons).
+    note = models.CharField(max_length=40, blank=True, choices=Reason.choices)
     detected_at = models.DateTimeField()
 
     class Meta:

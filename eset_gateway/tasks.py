@@ -8,8 +8,8 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from billing.time import MOSCOW
 from config.celery import RECONCILE_TASK
+from core.clock import MOSCOW
 
 from .client import EsetRetryableError
 
@@ -19,14 +19,6 @@ def gateway_drain_task() -> dict:
     from .services import gateway_drain
 
     return asdict(gateway_drain(at=timezone.now()))
-
-
-@shared_task(name="eset_gateway.tasks.eset_sync_task", acks_late=True, ignore_result=True)
-def eset_sync_task(day_iso: str | None = None) -> dict:
-    from .services import eset_sync
-
-    day = date.fromisoformat(day_iso) if day_iso else timezone.localdate(timezone=MOSCOW)
-    return asdict(eset_sync(day=day))
 
 
 @shared_task(

@@ -18,6 +18,7 @@ from config.db import bulk_insert
 from orders.models import Subscription
 
 from .models import EmailStatus, Notification
+from .texts import payload_context
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def render(*, kind: str, payload: dict, templates: dict | None = None) -> tuple[
     if kind not in templates:
         templates[kind] = get_template(f"notifications/{kind}.txt")
     with translation.override("ru"):
-        text = templates[kind].render({"p": payload}).strip()
+        text = templates[kind].render(payload_context(payload)).strip()
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip()
 

@@ -8,25 +8,15 @@ same notification rendered from its payload with that language's template
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+
+from core.reasons import reason_text
 
 from .models import Notification
-
-# The reasons the engine writes into payloads (orders.services, billing.services), listed
-# here so that makemessages puts them in the catalogue.
-REASONS = (
-    gettext_noop("подписка не активна"),
-    gettext_noop("недостаточно средств на балансе"),
-    gettext_noop("автопродление выключено"),
-    gettext_noop("подписка отменена"),
-)
-_GRACE = re.compile(r"^не оплачена в течение (\d+) дней$")
 
 
 @dataclass(frozen=True)
@@ -35,12 +25,13 @@ class Text:
     body: str
 
 
-def reason_text(reason: str) -> str:
-    """A payload's reason in the active language."""
-    grace = _GRACE.match(reason or "")
-    if grace:
-        return gettext("не оплачена в течение %(days)s дней") % {"days": grace.group(1)}
-    return gettext(reason) if reason else ""
+def payload_context(payload: dict) -> dict:
+    """What a notification template is rendered with: the payload, and its reason code
+    rendered in the active language (core.reasons)."""
+    return {
+        "p": payload,
+        "reason": reason_text(payload.get("reason"), payload.get("reason_params")),
+    }
 
 
 def notification_text(notification: Notification, language: str | None = None) -> Text:
@@ -57,9 +48,7 @@ def notification_text(notification: Notification, language: str | None = None) -
         if template is not None:
             payload = notification.payload or {}
             with translation.override(language):
-                rendered = template.render(
-                    {"p": payload, "reason": reason_text(str(payload.get("reason", "")))}
-                ).strip()
+                rendered = template.render(payload_context(payload)).strip()
             subject, _sep, body = rendered.partition("\n")
             text = Text(subject.strip(), body.strip())
     notification._text = (language, text)  # type: ignore[attr-defined]

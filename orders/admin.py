@@ -68,12 +68,12 @@ class ChargeInline(ReadOnlyInline):
 
 class SeatChangeInline(ReadOnlyInline):
     model = SeatChange
-    fields = ("previous_seats", "seats", "effective_on", "status", "requested_at", "reason")
+    fields = ("previous_seats", "seats", "effective_on", "status", "requested_at", "reason_display")
 
 
 class SubscriptionEventInline(ReadOnlyInline):
     model = SubscriptionEvent
-    fields = ("from_status", "to_status", "day", "reason", "created_at")
+    fields = ("from_status", "to_status", "day", "reason_display", "created_at")
     show_change_link = False
 
 
@@ -118,7 +118,7 @@ class SeatChangeAdmin(ReadOnlyAdmin):
         "status",
         "requested_at",
         "decided_on",
-        "reason",
+        "reason_display",
     )
     list_select_related = ("subscription__client",)
     list_filter = ("status",)
@@ -132,7 +132,15 @@ class SeatChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(SubscriptionEvent)
 class SubscriptionEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "subscription", "client", "from_status", "to_status", "day", "reason")
+    list_display = (
+        "id",
+        "subscription",
+        "client",
+        "from_status",
+        "to_status",
+        "day",
+        "reason_display",
+    )
     list_select_related = ("subscription__client",)
     list_filter = ("to_status",)
     search_fields = ("=subscription__id", "subscription__client__name", "reason")

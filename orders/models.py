@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.reasons import Reason, reason_text
+
 
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("черновик")
@@ -144,7 +146,9 @@ class SeatChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_on = models.DateField(null=True, blank=True)
-    reason = models.CharField(max_length=300, blank=True)
+    # Why it was rejected or cancelled: a code (core.reasons) and its parameters.
+    reason = models.CharField(max_length=40, blank=True, choices=Reason.choices)
+    reason_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = "изменение числа мест"
@@ -163,6 +167,12 @@ class SeatChange(models.Model):
     def __str__(self) -> str:
         return f"{self.previous_seats} → {self.seats} ({self.effective_on})"
 
+    @property
+    def reason_display(self) -> str:
+        return reason_text(self.reason, self.reason_params)
+
+    reason_display.fget.short_description = _("причина")  # type: ignore[attr-defined]
+
 
 class SubscriptionEvent(models.Model):
     """One row per status transition of a subscription (an audit trail)."""
@@ -171,7 +181,8 @@ class SubscriptionEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     day = models.DateField()
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=40, blank=True, choices=Reason.choices)
+    reason_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -181,3 +192,9 @@ class SubscriptionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status} ({self.day})"
+
+    @property
+    def reason_display(self) -> str:
+        return reason_text(self.reason, self.reason_params)
+
+    reason_display.fget.short_description = _("причина")  # type: ignore[attr-defined]

@@ -1,48 +1,51 @@
-"""Orders, subscriptions and seat changes (S5-S7, S11; DESIGN.md §4.4, §4.6)."""
+"""What people ask for (S5-S7, S11; DESIGN.md §2): orders and seat-change requests,
+validated and recorded here and handed to billing, which owns the subscriptions they lead to."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Client, Membership
-from billing.calendar import days_in_month, seat_days_after_change, seat_days_amount
-from billing.models import Charge, ChargeStatus
 from billing.services import (
     ZERO,
-    both_sides_specs,
-    client_id_chunks,
-    client_serve_waiting,
     clients_available,
     clients_lock,
-    period_quote,
-    subscription_event,
-    subscription_payload,
+    order_quote,
+    seat_increase_extra,
+    subscription_cancel_pending,
+    subscription_open,
 )
-from billing.time import financial_day, moscow_moment, next_sync_day, require_aware
-from config.db import bulk_set
-from config.errors import Conflict, NotFound, ValidationError
+from billing.services.lifecycle import seat_changes_move
+from config.errors import Conflict, InsufficientFunds, NotFound, ValidationError
 from config.formats import format_rub
-from eset_gateway.models import CommandKind
-from eset_gateway.outbox import CommandSpec, commands_enqueue
-from notifications.models import NotificationKind
-from notifications.services import notify
+from core.clock import financial_day, next_sync_day, require_aware
+from core.reasons import Reason
+from core.transitions import transition
 from plans.models import ResellerPlan
 
 from .models import (
+    ORDER_TRANSITIONS,
     Order,
     OrderStatus,
     SeatChange,
     SeatChangeStatus,
     Subscription,
-    SubscriptionEvent,
     SubscriptionStatus,
 )
+
+__all__ = [
+    "order_cancel",
+    "order_confirm",
+    "order_create",
+    "order_quote",
+    "orders_complete",
+    "seat_change_cancel",
+    "seat_change_request",
+    "subscription_set_auto_renew",
+]
 
 
 def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") -> int:
@@ -113,14 +116,15 @@ def order_create(
     return order
 
 
-def order_quote(*, order: Order, day: date) -> Decimal:
-    """S7: what activating the order would take if it started on `day`."""
-    return period_quote(reseller_plan=order.reseller_plan, seats=order.seats, starts_on=day).total
+def _order_move(order: Order, *, source: str, target: str, fields=()) -> Order:
+    return transition(
+        [order], table=ORDER_TRANSITIONS, source=source, target=target, fields=fields
+    )[0]
 
 
 def order_confirm(*, order: Order, at: datetime) -> Subscription:
-    """S7: the order becomes a subscription awaiting payment; it activates at once when
-    the client's available balance already covers its first period (§4.4)."""
+    """S7: the order becomes a subscription awaiting payment, handed to billing, which
+    activates it at once when the available balance already covers its first period (§4.4)."""
     require_aware(at)
     day = financial_day(at)
     with transaction.atomic():
@@ -128,28 +132,18 @@ def order_confirm(*, order: Order, at: datetime) -> Subscription:
         current = Order.objects.select_related("reseller_plan__vendor_plan", "client").get(
             pk=order.pk
         )
+        if current.status != OrderStatus.DRAFT:
+            raise Conflict(_("Заказ уже подтверждён или отменён."), field="order")
         _plan_orderable(client=current.client, reseller_plan=current.reseller_plan, by=None)
         _seats_clean(current.seats, reseller_plan=current.reseller_plan)
-        amount_due = order_quote(order=current, day=day)
-        if not Order.objects.filter(pk=order.pk, status=OrderStatus.DRAFT).update(
-            status=OrderStatus.CONFIRMED, confirmed_at=at, amount_due=amount_due
-        ):
-            raise Conflict(_("Заказ уже подтверждён или отменён."), field="order")
-        subscription = Subscription.objects.create(
-            order=current,
-            client=current.client,
-            reseller_plan=current.reseller_plan,
-            seats=current.seats,
-            created_at=at,
+        current.confirmed_at, current.amount_due = at, order_quote(order=current, day=day)
+        _order_move(
+            current,
+            source=OrderStatus.DRAFT,
+            target=OrderStatus.CONFIRMED,
+            fields=["confirmed_at", "amount_due"],
         )
-        SubscriptionEvent.objects.create(
-            subscription=subscription,
-            to_status=SubscriptionStatus.PENDING_PAYMENT,
-            day=day,
-            reason="заказ подтверждён",
-        )
-        client_serve_waiting(client=current.client, at=at)
-    subscription.refresh_from_db()
+        subscription = subscription_open(order=current, at=at)
     order.refresh_from_db()
     return subscription
 
@@ -160,28 +154,33 @@ def order_cancel(*, order: Order, at: datetime) -> Order:
     require_aware(at)
     clients_lock([order.client_id])
     order.refresh_from_db()
-    if order.status == OrderStatus.DRAFT:
-        Order.objects.filter(pk=order.pk, status=OrderStatus.DRAFT).update(
-            status=OrderStatus.CANCELLED
-        )
-    elif order.status == OrderStatus.CONFIRMED:
-        sub = Subscription.objects.get(order=order)
-        if not Subscription.objects.filter(
-            pk=sub.pk, status=SubscriptionStatus.PENDING_PAYMENT
-        ).update(status=SubscriptionStatus.CANCELLED, cancelled_on=financial_day(at)):
-            raise Conflict(_("Подписка уже активна: заказ нельзя отменить."), field="order")
-        Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
-        subscription_event(
-            sub,
-            SubscriptionStatus.PENDING_PAYMENT,
-            SubscriptionStatus.CANCELLED,
-            financial_day(at),
-            "заказ отменён",
-        ).save()
-    else:
+    if order.status not in (OrderStatus.DRAFT, OrderStatus.CONFIRMED):
         raise Conflict(_("Заказ уже выполнен или отменён."), field="order")
+    if order.status == OrderStatus.CONFIRMED:
+        subscription_cancel_pending(subscription=Subscription.objects.get(order=order), at=at)
+    _order_move(order, source=order.status, target=OrderStatus.CANCELLED)
     order.refresh_from_db()
     return order
+
+
+def orders_complete(*, subscription_ids: list[int], at: datetime) -> int:
+    """The orders of subscriptions billing has just activated are completed, in billing's
+    transaction (billing.services.subscriptions_activated, connected in orders.apps)."""
+    orders = list(
+        Order.objects.filter(
+            subscription__pk__in=subscription_ids, status=OrderStatus.CONFIRMED
+        ).order_by("pk")
+    )
+    for order in orders:
+        order.completed_at = at
+    transition(
+        orders,
+        table=ORDER_TRANSITIONS,
+        source=OrderStatus.CONFIRMED,
+        target=OrderStatus.COMPLETED,
+        fields=["completed_at"],
+    )
+    return len(orders)
 
 
 @transaction.atomic
@@ -196,55 +195,6 @@ def subscription_set_auto_renew(*, subscription: Subscription, auto_renew: bool)
 
 
 # --------------------------------------------------------------------------- seat changes
-
-
-@dataclass(frozen=True)
-class SeatDelta:
-    """How a seat change from `from_day` moves each open charge and the reserved total."""
-
-    charges: list[tuple[Charge, int, Decimal, Decimal]]  # charge, seat_days, amount, cost
-    extra: Decimal  # Σ new amount − Σ old amount
-
-
-def _open_charges_from(subscription_ids: list[int], from_day: date) -> dict[int, list[Charge]]:
-    """The open charges that hold days on or after `from_day`, by subscription."""
-    found: dict[int, list[Charge]] = defaultdict(list)
-    for charge in (
-        Charge.objects.filter(
-            subscription_id__in=subscription_ids, status=ChargeStatus.OPEN, date_to__gte=from_day
-        )
-        .select_related("period")
-        .order_by("date_from")
-    ):
-        found[charge.subscription_id].append(charge)
-    return found
-
-
-def _seat_delta(
-    *, charges: list[Charge], old_seats: int, new_seats: int, from_day: date
-) -> SeatDelta:
-    """Recomputes open charges from `from_day` with the new count; days already passed and
-    days in charges already closed keep the old count (§4.6)."""
-    moved, extra = [], ZERO
-    for charge in charges:
-        seat_days = seat_days_after_change(
-            date_from=charge.date_from,
-            date_to=charge.date_to,
-            seat_days=charge.seat_days,
-            old_seats=old_seats,
-            new_seats=new_seats,
-            from_day=from_day,
-        )
-        dim = days_in_month(charge.date_from)
-        amount = seat_days_amount(
-            seat_days=seat_days, price=charge.period.seat_price, month_days=dim
-        )
-        cost = seat_days_amount(
-            seat_days=seat_days, price=charge.period.purchase_price, month_days=dim
-        )
-        moved.append((charge, seat_days, amount, cost))
-        extra += amount - charge.amount
-    return SeatDelta(charges=moved, extra=extra)
 
 
 def seat_change_request(
@@ -270,25 +220,24 @@ def seat_change_request(
                 _("У подписки уже %(seats)s рабочих мест.") % {"seats": seats}, field="seats"
             )
         if seats > subscription.seats:
-            extra = _seat_delta(
-                charges=_open_charges_from([subscription.pk], effective_on)[subscription.pk],
-                old_seats=subscription.seats,
-                new_seats=seats,
-                from_day=effective_on,
-            ).extra
+            extra = seat_increase_extra(
+                subscription=subscription, seats=seats, from_day=effective_on
+            )
             if extra > available:
-                raise ValidationError(
+                raise InsufficientFunds(
                     _("Недостаточно средств: для увеличения нужно %(need)s, доступно %(have)s.")
                     % {"need": format_rub(extra), "have": format_rub(max(available, ZERO))},
                     field="seats",
-                    code="insufficient_funds",
                 )
-        SeatChange.objects.filter(
-            subscription=subscription, status=SeatChangeStatus.PENDING
-        ).update(
-            status=SeatChangeStatus.CANCELLED,
-            decided_on=financial_day(at),
-            reason="заменено новым запросом",
+        seat_changes_move(
+            list(
+                SeatChange.objects.filter(
+                    subscription=subscription, status=SeatChangeStatus.PENDING
+                )
+            ),
+            target=SeatChangeStatus.CANCELLED,
+            day=financial_day(at),
+            reason=Reason.REPLACED,
         )
         try:
             with transaction.atomic():
@@ -307,108 +256,14 @@ def seat_change_request(
 @transaction.atomic
 def seat_change_cancel(*, seat_change: SeatChange, at: datetime) -> SeatChange:
     require_aware(at)
-    if not SeatChange.objects.filter(pk=seat_change.pk, status=SeatChangeStatus.PENDING).update(
-        status=SeatChangeStatus.CANCELLED,
-        decided_on=financial_day(at),
-        reason="отменено пользователем",
-    ):
+    current = SeatChange.objects.filter(pk=seat_change.pk, status=SeatChangeStatus.PENDING).first()
+    if current is None:
         raise Conflict(_("Изменение уже применено или отменено."), field="seat_change")
+    seat_changes_move(
+        [current],
+        target=SeatChangeStatus.CANCELLED,
+        day=financial_day(at),
+        reason=Reason.CANCELLED_BY_USER,
+    )
     seat_change.refresh_from_db()
     return seat_change
-
-
-@dataclass(frozen=True)
-class SeatChangeApplyResult:
-    applied: int
-    rejected: int
-
-
-def seat_changes_apply_due(*, day: date) -> SeatChangeApplyResult:
-    """The domain half of the 00:30 sync for `day` (§4.6): every pending change due by
-    `day` is applied from `day` (open charges recomputed, the ESET quantity change written
-    to the outbox) or rejected when an increase no longer has the funds."""
-    at = moscow_moment(day, 0, 30)
-    applied = rejected = 0
-    due = SeatChange.objects.filter(status=SeatChangeStatus.PENDING, effective_on__lte=day)
-    for client_ids in client_id_chunks(due, "subscription__client_id"):
-        with transaction.atomic():
-            available = clients_available(client_ids)
-            changes = list(
-                due.filter(subscription__client_id__in=client_ids)
-                .select_related(
-                    "subscription__reseller_plan__vendor_plan",
-                    "subscription__client__owner",
-                    "subscription__client__reseller",
-                )
-                .order_by("subscription__client_id", "id")
-            )
-            open_charges = _open_charges_from([c.subscription_id for c in changes], day)
-            specs, commands, updates, charges, subs = [], [], [], [], []
-            for change in changes:
-                sub = change.subscription
-                reason = ""
-                delta = None
-                if sub.status != SubscriptionStatus.ACTIVE:
-                    reason = "подписка не активна"
-                else:
-                    delta = _seat_delta(
-                        charges=open_charges[sub.pk],
-                        old_seats=sub.seats,
-                        new_seats=change.seats,
-                        from_day=day,
-                    )
-                    if delta.extra > 0 and delta.extra > available[sub.client_id]:
-                        reason = "недостаточно средств на балансе"
-                if reason or delta is None:
-                    change.status, change.reason, change.decided_on = (
-                        SeatChangeStatus.REJECTED,
-                        reason,
-                        day,
-                    )
-                    updates.append(change)
-                    payload = subscription_payload(
-                        sub,
-                        seats=change.seats,
-                        previous_seats=change.previous_seats,
-                        reason=reason,
-                        amount_due=(delta.extra - max(available[sub.client_id], ZERO))
-                        if delta is not None
-                        else "",
-                    )
-                    specs += both_sides_specs(
-                        sub,
-                        NotificationKind.SEAT_CHANGE_REJECTED,
-                        f"seat_change_rejected:seatchange:{change.pk}",
-                        payload,
-                    )
-                    rejected += 1
-                    continue
-                available[sub.client_id] -= delta.extra
-                for charge, seat_days, amount, cost in delta.charges:
-                    charge.seat_days, charge.amount, charge.cost = seat_days, amount, cost
-                    charges.append(charge)
-                sub.seats = change.seats
-                subs.append(sub)
-                change.status, change.decided_on = SeatChangeStatus.APPLIED, day
-                updates.append(change)
-                # The owner hears of it (with the new key, S11) once ESET has changed it.
-                commands.append(
-                    CommandSpec(
-                        subscription_id=sub.pk,
-                        kind=CommandKind.CHANGE_QUANTITY,
-                        key=f"change_quantity:seatchange:{change.pk}",
-                        payload={
-                            "quantity": change.seats,
-                            "effective_on": day.isoformat(),
-                            "previous_quantity": change.previous_seats,
-                        },
-                        seat_change_id=change.pk,
-                    )
-                )
-                applied += 1
-            bulk_set(updates, ["status", "reason", "decided_on"])
-            bulk_set(charges, ["seat_days", "amount", "cost"])
-            bulk_set(subs, ["seats"])
-            commands_enqueue(specs=commands, at=at)
-            notify(specs=specs, at=at)
-    return SeatChangeApplyResult(applied=applied, rejected=rejected)

@@ -23,8 +23,8 @@ from accounts.panel import (
 from accounts.selectors import client_get, client_list
 from billing.selectors import client_available_balance
 from billing.services import ZERO, period_quote
-from billing.time import financial_day
 from config.errors import ApplicationError
+from core.clock import financial_day
 from plans.models import ResellerPlan
 
 from . import services

@@ -1,42 +1,14 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from config.errors import Conflict, ValidationError
+from core.money import money_clean
 
 from .models import ResellerPlan, VendorPlan
-
-MAX_PRICE = Decimal("9999999999.99")
-
-
-def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
-    """A money amount from outside: a Decimal (or a decimal string/int), two places at most.
-    Floats are refused: they cannot carry an exact kopeck."""
-    if isinstance(value, float | bool):
-        raise ValidationError(_("Сумма должна быть десятичным числом, не float."), field=field)
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError(_("Укажите сумму числом."), field=field) from None
-    if not amount.is_finite():
-        raise ValidationError(_("Укажите сумму числом."), field=field)
-    if amount > MAX_PRICE:
-        raise ValidationError(_("Слишком большая сумма."), field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(_("Не больше двух знаков после запятой."), field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValidationError(
-            _("Сумма должна быть больше нуля.")
-            if not allow_zero
-            else "Сумма не может быть отрицательной.",
-            field=field,
-        )
-    return amount.quantize(Decimal("0.01"))
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import Client, Membership, Reseller
-from billing.time import MOSCOW
+from core.clock import MOSCOW
 from plans.models import BillingCycle, ResellerPlan, VendorPlan
 
 

@@ -23,7 +23,7 @@ API = [
     (billing.payment_register, ["client", "amount", "at", "order", "by"]),
     (billing.billing_run, ["day"]),
     (gateway.gateway_drain, ["at"]),
-    (gateway.eset_sync, ["day"]),
+    (billing.eset_sync, ["day"]),
 ]
 
 

@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import Client, Reseller
-from billing.time import financial_day
+from core.clock import financial_day
 
 from ..pagination import ApiPagination
 from ..tenancy import IsClientMember, IsResellerMember, Tenant, request_tenant

@@ -381,7 +381,7 @@ def test_a_bad_seat_change_writes_nothing(mine, seats, message):
 
 def test_a_seat_increase_needs_the_available_balance(mine):
     url = f"{R}/subscriptions/{mine.subscription.pk}/seat-changes/"
-    error = refused(mine.reseller_api, "post", url, {"seats": 50}, 400, "seats")
+    error = refused(mine.reseller_api, "post", url, {"seats": 50}, 409, "seats")
     assert error["code"] == "insufficient_funds"
 
 

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Membership
 from accounts.services import reseller_create
-from billing.services import billing_run
-from eset_gateway.services import eset_sync, gateway_drain
+from billing.services import billing_run, eset_sync
+from eset_gateway.services import gateway_drain
 from plans.models import VendorPlan
 from tests.factories import UserFactory, msk
 from tests.invariants import assert_invariants

@@ -84,7 +84,7 @@ def build(n: int) -> None:
     from accounts.models import Client, Reseller
     from billing.calendar import period_charges
     from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
-    from billing.time import moscow_moment
+    from core.clock import moscow_moment
     from eset_gateway.mock.models import MockCompany, MockLicense
     from eset_gateway.models import EsetCustomer, EsetLicense
     from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
@@ -264,7 +264,7 @@ def build(n: int) -> None:
 
 
 def _seat_changes(subs: list, *, day: date, seats: Any) -> None:
-    from billing.time import moscow_moment
+    from core.clock import moscow_moment
     from orders.models import SeatChange
 
     requested = moscow_moment(day - timedelta(days=1), 15, 0)
@@ -538,10 +538,12 @@ def main() -> None:
 def under_429(database: str, server: MockServer, p: dict[str, Any]) -> None:
     """The next day's sync with twice the limit in flight: the excess gets 429 with
     Retry-After; the sync and the drains after it must converge, each change once."""
+    from core.clock import nightly_moment
     from eset_gateway.client import EsetClient
+    from eset_gateway.drain import RETRY_CAP
     from eset_gateway.mock.models import MockCall
     from eset_gateway.models import CommandState, GatewayCommand
-    from eset_gateway.services import RETRY_CAP, gateway_drain, sync_moment
+    from eset_gateway.services import gateway_drain
     from orders.models import Subscription
 
     day = DAY + timedelta(days=1)
@@ -554,7 +556,7 @@ def under_429(database: str, server: MockServer, p: dict[str, Any]) -> None:
         env=_sync_env(database, server, 2 * limit),
     )
     drains = 0
-    at: datetime = sync_moment(day=day)
+    at: datetime = nightly_moment(day)
     with EsetClient(server.base + "api/", max_connections=limit) as eset:
         while GatewayCommand.objects.exclude(state=CommandState.DONE).exists() and drains < 20:
             at += RETRY_CAP

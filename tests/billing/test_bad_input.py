@@ -13,7 +13,7 @@ from accounts.models import Client, Membership, Reseller
 from accounts.services import client_create, reseller_create, reseller_user_create
 from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
 from billing.services import billing_run, payment_register
-from config.errors import ApplicationError, Conflict, NotFound, ValidationError
+from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
 from eset_gateway.models import GatewayCommand
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
@@ -473,7 +473,7 @@ def test_seat_change_increase_without_funds(w):
     # 35 + 11 × 10 = 145 seat-days (467.74) + 120 (387.10) − 483.87 = 370.97.
     error = refused(
         lambda: seat_change_request(subscription=w.active, seats=10, at=AT),
-        ValidationError,
+        InsufficientFunds,  # a state conflict (409), not bad input
         "seats",
     )
     assert error.code == "insufficient_funds"

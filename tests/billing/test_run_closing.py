@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing import services
 from billing.models import BalanceEntry, Charge, ChargeStatus
 from billing.services import billing_run, payment_register
+from billing.services import runs as services
 from orders.services import order_confirm, order_create
 from tests.factories import ClientFactory, ResellerPlanFactory, msk
 from tests.invariants import assert_invariants

@@ -58,7 +58,7 @@ def paid_subscription(client, plan, seats: int):
     from django.utils import timezone
 
     from billing.services import payment_register
-    from billing.time import financial_day
+    from core.clock import financial_day
     from eset_gateway.services import gateway_drain
     from orders.models import Subscription
     from orders.services import order_confirm, order_create, order_quote

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.models import Client, Reseller
-from billing.time import MOSCOW
+from core.clock import MOSCOW
 from eset_gateway.client import EsetClient
 from eset_gateway.mock import views as mock_views
 from eset_gateway.models import CommandKind, GatewayCommand

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from eset_gateway import services
+from eset_gateway import drain as services
 from eset_gateway.mock.models import MockCall, MockLicense
 from eset_gateway.models import CommandKind, CommandState, GatewayCommand
 from eset_gateway.services import DrainResult, gateway_drain

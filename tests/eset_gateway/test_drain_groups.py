@@ -15,13 +15,15 @@ from datetime import date
 import httpx
 import pytest
 
-from billing import services as billing_services
-from eset_gateway import services
+from billing.services import eset_sync
+from billing.services import ledger as billing_services
+from billing.services import runs as billing_runs
+from billing.services import seat_changes as billing_seat_changes
+from eset_gateway import drain as services
 from eset_gateway.client import EsetClient
 from eset_gateway.models import CommandKind, CommandState, EsetLicense, GatewayCommand
-from eset_gateway.services import DrainResult, SyncResult, eset_sync, gateway_drain
+from eset_gateway.services import DrainResult, SyncResult, gateway_drain
 from notifications.models import Notification
-from orders import services as orders_services
 from tests.conftest import requires_postgres
 
 from .conftest import AT
@@ -198,14 +200,14 @@ def test_the_sync_sends_a_chunks_changes_while_the_next_chunks_are_applied(
         make_seat_change(sub, seats=8, effective_on=SYNC_DAY)
     # Three chunks of two clients, each taking a while to apply.
     monkeypatch.setattr(billing_services, "CHUNK_CLIENTS", 2)
-    enqueue = orders_services.commands_enqueue
+    enqueue = billing_seat_changes.commands_enqueue
 
     def slow_enqueue(**kwargs):
         enqueue(**kwargs)
         time.sleep(0.5)
 
-    monkeypatch.setattr(orders_services, "commands_enqueue", slow_enqueue)
-    apply = orders_services.seat_changes_apply_due
+    monkeypatch.setattr(billing_seat_changes, "commands_enqueue", slow_enqueue)
+    apply = billing_runs.seat_changes_apply_due
     applied_at: list[float] = []
 
     def timed_apply(**kwargs):
@@ -214,7 +216,7 @@ def test_the_sync_sends_a_chunks_changes_while_the_next_chunks_are_applied(
         finally:
             applied_at.append(time.monotonic())
 
-    monkeypatch.setattr(orders_services, "seat_changes_apply_due", timed_apply)
+    monkeypatch.setattr(billing_runs, "seat_changes_apply_due", timed_apply)
     stub = StubEset()
     called_at: list[float] = []
     answer = stub.__call__
@@ -244,7 +246,7 @@ def test_an_error_while_applying_reaches_the_caller_of_the_sync(settings, monkey
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(orders_services, "seat_changes_apply_due", broken)
+    monkeypatch.setattr(billing_runs, "seat_changes_apply_due", broken)
     eset = EsetClient("http://eset.stub/api/", transport=httpx.MockTransport(StubEset()))
     with eset, pytest.raises(RuntimeError, match="disk full"):
         eset_sync(day=SYNC_DAY, eset=eset)

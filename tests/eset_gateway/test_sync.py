@@ -12,7 +12,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from billing.time import MOSCOW
+from billing.services import eset_sync
+from billing.tasks import eset_sync_task
+from core.clock import MOSCOW, nightly_moment
 from eset_gateway.client import INPROCESS_BASE_URL, EsetClient
 from eset_gateway.mock.models import MockLicense
 from eset_gateway.models import CommandKind, CommandState, EsetLicense, GatewayCommand
@@ -20,11 +22,9 @@ from eset_gateway.services import (
     DrainResult,
     SyncResult,
     commands_retry_now,
-    eset_sync,
     gateway_drain,
-    sync_moment,
 )
-from eset_gateway.tasks import eset_sync_task, gateway_drain_task
+from eset_gateway.tasks import gateway_drain_task
 from notifications.models import Notification
 from orders.models import SeatChangeStatus
 
@@ -43,8 +43,8 @@ def licensed(subscription, make_command, eset):
     return subscription
 
 
-def test_sync_moment_is_0030_moscow():
-    assert sync_moment(day=DAY).isoformat() == "2026-12-15T00:30:00+03:00"
+def test_nightly_moment_is_0030_moscow():
+    assert nightly_moment(DAY).isoformat() == "2026-12-15T00:30:00+03:00"
 
 
 def test_sync_applies_due_seat_changes_then_changes_eset(licensed, make_seat_change, eset):
@@ -60,14 +60,14 @@ def test_sync_applies_due_seat_changes_then_changes_eset(licensed, make_seat_cha
     assert (command.state, command.seat_change_id, command.done_at) == (
         CommandState.DONE,
         change.pk,
-        sync_moment(day=DAY),
+        nightly_moment(DAY),
     )
     remote = MockLicense.objects.get()
     assert (remote.quantity, EsetLicense.objects.get().license_key) == (8, remote.license_key)
     note = Notification.objects.get(kind="seats_changed")
     assert (note.key, note.created_at) == (
         f"seats_changed:seatchange:{change.pk}",
-        sync_moment(day=DAY),
+        nightly_moment(DAY),
     )
     assert (note.payload["seats"], note.payload["previous_seats"]) == (8, 5)
 
@@ -86,18 +86,18 @@ def test_sync_with_eset_down_applies_the_change_and_retries_the_command(
         applied=1, rejected=0, commands_done=0, commands_retried=1, commands_failed=0
     )
     command = GatewayCommand.objects.get(kind=CommandKind.CHANGE_QUANTITY)
-    assert command.next_attempt_at == sync_moment(day=DAY) + timedelta(seconds=30)
+    assert command.next_attempt_at == nightly_moment(DAY) + timedelta(seconds=30)
     assert eset_sync(day=DAY, eset=eset()) == NOTHING
 
     mock_control(fail_rate=0)
-    later = sync_moment(day=DAY) + timedelta(minutes=1)
+    later = nightly_moment(DAY) + timedelta(minutes=1)
     assert gateway_drain(at=later, eset=eset()) == DrainResult(done=1)
     assert MockLicense.objects.get().quantity == 8
 
 
 def test_tasks_are_named_and_acknowledged_late():
     assert gateway_drain_task.name == "eset_gateway.tasks.gateway_drain_task"
-    assert eset_sync_task.name == "eset_gateway.tasks.eset_sync_task"
+    assert eset_sync_task.name == "billing.tasks.eset_sync_task"  # billing owns the sync
     assert gateway_drain_task.acks_late is True
     assert eset_sync_task.acks_late is True
 
@@ -220,7 +220,7 @@ def test_in_process_needs_the_mock(settings):
 def test_moscow_day_default_of_the_sync_task(monkeypatch):
     seen: list[date] = []
     monkeypatch.setattr(
-        "eset_gateway.services.eset_sync",
+        "billing.services.eset_sync",
         lambda *, day: seen.append(day) or NOTHING,
     )
     eset_sync_task.apply().get()
@@ -233,7 +233,7 @@ def test_a_result_that_cannot_be_recorded_is_retried(subscription, make_command,
     def broken_store(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("eset_gateway.services._licenses_store", broken_store)
+    monkeypatch.setattr("eset_gateway.recording.licenses_store", broken_store)
     assert gateway_drain(at=AT, eset=eset()) == DrainResult(retried=1)
     command.refresh_from_db()
     assert (command.state, command.attempts, command.last_error) == (

@@ -92,14 +92,15 @@ def main(argv: list[str]) -> int:
         print(json.dumps(billing_world.snapshot(day=day)))
         return 0
     if options.chunk:
-        from billing import services
+        from billing.services import ledger, runs
 
         # Whatever chunk sizes the run has (renewals, closing): all made small.
-        names = [name for name in dir(services) if name.endswith("CHUNK_CLIENTS")]
+        modules = [ledger, runs]
+        names = [(m, n) for m in modules for n in dir(m) if n.endswith("CHUNK_CLIENTS")]
         if not names:
             parser.error("--chunk: billing.services names no *CHUNK_CLIENTS any more")
-        for name in names:
-            setattr(services, name, options.chunk)
+        for module, name in names:
+            setattr(module, name, options.chunk)
     point = KillPoint(kill_at=options.kill_at, after=options.after)
     with connection.execute_wrapper(point):
         if options.count:

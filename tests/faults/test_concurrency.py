@@ -13,13 +13,13 @@ import pytest
 
 from billing.calendar import seat_days_amount
 from billing.models import BalanceEntry, Charge
-from billing.services import billing_run, payment_register
+from billing.services import billing_run, eset_sync, payment_register
 from config.errors import Conflict
 from eset_gateway.client import EsetClient
 from eset_gateway.mock.models import MockLicense
 from eset_gateway.mock.views import control_set
 from eset_gateway.models import CommandKind, CommandState, EsetLicense, GatewayCommand
-from eset_gateway.services import eset_sync, gateway_drain, licences_reconcile
+from eset_gateway.services import gateway_drain, licences_reconcile
 from notifications.models import Notification
 from orders.models import SeatChange, SeatChangeStatus, Subscription, SubscriptionStatus
 from orders.services import order_confirm, order_create, seat_change_request

@@ -16,8 +16,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.db.models import Count
 
-from billing.services import billing_run, payment_register
+from billing.services import billing_run, eset_sync, payment_register
 from eset_gateway.client import SUB_QUANTITY_OUT_OF_RANGE, EsetClient
+from eset_gateway.drain import RETRY_CAP
 from eset_gateway.mock.models import FAULT_MODES, MockCall, MockLicense
 from eset_gateway.models import (
     CommandKind,
@@ -28,7 +29,7 @@ from eset_gateway.models import (
     GatewayCommand,
     LicenseDrift,
 )
-from eset_gateway.services import RETRY_CAP, eset_sync, gateway_drain, licences_reconcile
+from eset_gateway.services import gateway_drain, licences_reconcile
 from notifications.models import Notification
 from orders.models import SeatChange, SeatChangeStatus, Subscription, SubscriptionStatus
 from orders.services import order_confirm, order_create, seat_change_request

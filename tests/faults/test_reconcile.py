@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from config.celery import RECONCILE_TASK
 from config.celery import app as celery_app
-from eset_gateway import services
+from eset_gateway import reconcile as services
 from eset_gateway.client import EsetRetryableError
 from eset_gateway.mock.models import MockCall, MockLicense
 from eset_gateway.models import (
@@ -24,12 +24,12 @@ from eset_gateway.models import (
     GatewayCommand,
     LicenseDrift,
 )
+from eset_gateway.reconcile import reconcile_moment
 from eset_gateway.services import (
     DrainResult,
     ReconcileResult,
     gateway_drain,
     licences_reconcile,
-    reconcile_moment,
 )
 from eset_gateway.tasks import licences_reconcile_task
 from notifications.models import Notification

@@ -11,8 +11,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from core.reasons import reason_text
 from notifications.models import Notification, NotificationKind
-from notifications.texts import notification_text, reason_text
+from notifications.texts import notification_text
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "notifications"
@@ -39,7 +40,7 @@ PAYLOAD = {
     "command": "license_order",
     "subscription_id": 42,
     "error": "subcode 23",
-    "reason": "недостаточно средств на балансе",
+    "reason": "insufficient_funds",
 }
 
 
@@ -77,10 +78,20 @@ def test_a_kind_without_a_template_in_the_language_shows_the_record():
 
 
 def test_reasons_written_by_the_engine_are_translated():
+    # Payloads keep codes (§4.11); the reader's language renders them.
     with translation.override("en"):
-        assert reason_text("недостаточно средств на балансе") == "insufficient funds on the balance"
-        assert reason_text("автопродление выключено") == "auto-renewal is off"
-        assert reason_text("не оплачена в течение 14 дней") == "not paid within 14 days"
+        assert reason_text("insufficient_funds") == "insufficient funds on the balance"
+        assert reason_text("auto_renew_off") == "auto-renewal is off"
+        assert reason_text("grace_expired", {"days": 14}) == (
+            "not paid within 14 days of suspension"
+        )
         assert reason_text("") == ""
     with translation.override("ru"):
-        assert reason_text("не оплачена в течение 14 дней") == "не оплачена в течение 14 дней"
+        assert reason_text("grace_expired", {"days": 14}) == (
+            "не оплачена в течение 14 дней после приостановки"
+        )
+
+
+def test_a_payload_reason_renders_in_the_readers_language():
+    note = _notification("cancelled", {**PAYLOAD, "reason": "auto_renew_off"})
+    assert "Reason: auto-renewal is off" in notification_text(note, "en").body
