@@ -5,6 +5,9 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+# The one 00:30 moment (core.clock): beat may import it, it needs no Django app.
+from core.clock import SYNC_TIME
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")
@@ -21,7 +24,10 @@ RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
 
 app.conf.beat_schedule = {
     # 00:30 MSK: the ESET seat sync, then (chained, when it has finished) the billing run.
-    "nightly-sync-then-billing": {"task": NIGHTLY_TASK, "schedule": crontab(hour=0, minute=30)},
+    "nightly-sync-then-billing": {
+        "task": NIGHTLY_TASK,
+        "schedule": crontab(hour=SYNC_TIME.hour, minute=SYNC_TIME.minute),
+    },
     # 06:00 MSK: the billing run again as a safety net; it finds nothing when the night went well.
     "billing-safety-run": {"task": BILLING_RUN_TASK, "schedule": crontab(hour=6, minute=0)},
     # 03:00 MSK: the licence reconciliation, after the sync (and the billing run it chains)

@@ -380,6 +380,26 @@ def test_payment_bad_amount(w, amount):
     )
 
 
+def test_a_balance_beyond_its_column_is_refused_with_a_field_error(w):
+    """A hundred payments of 9,999,999,999.99 fill the balance's 14 digits; the next one
+    is refused naming `amount`, not a database error."""
+    biggest = Decimal("9999999999.99")
+    client = ClientFactory(reseller=w.a)
+    for _ in range(100):
+        payment_register(client=client, amount=biggest, at=AT)
+    client.refresh_from_db()
+    assert client.balance == Decimal("999999999999.00")
+    refused(
+        lambda: payment_register(client=client, amount=biggest, at=AT),
+        ValidationError,
+        "amount",
+    )
+    # Up to the column's limit it is taken.
+    payment_register(client=client, amount=Decimal("0.99"), at=AT)
+    client.refresh_from_db()
+    assert client.balance == Decimal("999999999999.99")
+
+
 @pytest.mark.parametrize("at", [NAIVE, "2026-12-20T12:00:00+03:00", date(2026, 12, 20)], ids=repr)
 def test_payment_without_an_aware_moment(w, at):
     refused(
