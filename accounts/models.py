@@ -79,3 +79,69 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.reseller or self.client}"
+
+
+class AuditAction(models.TextChoices):
+    """What a person (or the system) did; one code per kind of change (DESIGN.md §3)."""
+
+    PAYMENT_REGISTERED = "payment_registered", _("платёж зарегистрирован")
+    PAYMENT_REVERSED = "payment_reversed", _("платёж сторнирован")
+    REFUND_REGISTERED = "refund_registered", _("возврат зарегистрирован")
+    BALANCE_ADJUSTED = "balance_adjusted", _("баланс скорректирован")
+    SUBSCRIPTION_CANCELLED = "subscription_cancelled", _("подписка отменена")
+    AUTO_RENEW_CHANGED = "auto_renew_changed", _("автопродление изменено")
+    SEAT_CHANGE_REQUESTED = "seat_change_requested", _("запрошено изменение числа мест")
+    SEAT_CHANGE_CANCELLED = "seat_change_cancelled", _("изменение числа мест отменено")
+    ORDER_CONFIRMED = "order_confirmed", _("заказ подтверждён")
+    ORDER_CANCELLED = "order_cancelled", _("заказ отменён")
+    SEAT_PRICE_CHANGED = "seat_price_changed", _("изменена абонентская плата")
+    PLAN_STATUS_CHANGED = "plan_status_changed", _("изменён статус тарифного плана")
+    PLAN_PUBLICATION_CHANGED = "plan_publication_changed", _("изменена публикация плана")
+    CLIENT_CREATED = "client_created", _("клиент создан")
+    CLIENT_CHANGED = "client_changed", _("клиент изменён")
+    PERSON_INVITED = "person_invited", _("приглашён пользователь")
+    PERSON_REMOVED = "person_removed", _("пользователь удалён")
+
+
+class AuditEvent(models.Model):
+    """The audit trail per tenant: who, when, what, before → after. Written by the services
+    that make the change, in their transaction; `actor` empty means the system (the nightly
+    run). Append-only."""
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="audit_events", verbose_name=_("реселлер")
+    )
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        verbose_name=_("клиент"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("кто"),
+    )
+    action = models.CharField(_("действие"), max_length=40, choices=AuditAction.choices)
+    object_type = models.CharField(_("объект"), max_length=40)
+    object_id = models.PositiveBigIntegerField(_("номер объекта"), null=True, blank=True)
+    before = models.JSONField(_("было"), default=dict, blank=True)
+    after = models.JSONField(_("стало"), default=dict, blank=True)
+    at = models.DateTimeField(_("когда"))
+
+    class Meta:
+        verbose_name = _("событие аудита")
+        verbose_name_plural = _("журнал аудита")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["reseller", "-at"], name="audit_reseller_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.get_action_display()}"

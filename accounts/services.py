@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from config.errors import ValidationError
 
-from .models import Client, Membership, Reseller
+from .audit import audit_record
+from .models import AuditAction, Client, Membership, Reseller
 
 User = get_user_model()
 
@@ -89,7 +90,13 @@ def reseller_user_create(
 
 @transaction.atomic
 def client_create(
-    *, reseller: Reseller, name: str, email: str, inn: str = "", password: str | None = None
+    *,
+    reseller: Reseller,
+    name: str,
+    email: str,
+    inn: str = "",
+    password: str | None = None,
+    by=None,
 ) -> Client:
     """A client of the reseller; its owner (who receives activation data, S9) is a user
     whose login is the client's e-mail."""
@@ -101,11 +108,21 @@ def client_create(
     owner = _user_create(username=email, email=email, password=password)
     client = Client.objects.create(reseller=reseller, name=name, email=email, inn=inn, owner=owner)
     Membership.objects.create(user=owner, client=client, role=Membership.Role.OWNER)
+    audit_record(
+        action=AuditAction.CLIENT_CREATED,
+        reseller_id=reseller.pk,
+        client_id=client.pk,
+        by=by,
+        obj=client,
+        after={"name": name, "email": email, "inn": inn},
+    )
     return client
 
 
 @transaction.atomic
-def client_update(*, client: Client, name: str | None = None, inn: str | None = None) -> Client:
+def client_update(
+    *, client: Client, name: str | None = None, inn: str | None = None, by=None
+) -> Client:
     """The client's name and INN, checked by the same rules as client_create. The e-mail
     is not changed here: it is the owner's login (S9)."""
     changes: dict[str, str] = {}
@@ -114,6 +131,16 @@ def client_update(*, client: Client, name: str | None = None, inn: str | None = 
     if inn is not None:
         changes["inn"] = _clean_inn(inn)
     if changes:
+        before = {key: getattr(client, key) for key in changes}
         Client.objects.filter(pk=client.pk).update(**changes)
         client.refresh_from_db()
+        audit_record(
+            action=AuditAction.CLIENT_CHANGED,
+            reseller_id=client.reseller_id,
+            client_id=client.pk,
+            by=by,
+            obj=client,
+            before=before,
+            after=changes,
+        )
     return client

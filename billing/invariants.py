@@ -113,13 +113,14 @@ def schedule_violations() -> list[Violation]:
                     Violation(client_id, "charges_cover", f"charge {charge.pk} spans two months")
                 )
             day = charge.date_to + timedelta(days=1)
-        if day != period.expires_on:
+        # A period cut by a cancellation (§4.9) is billed up to its last billed day.
+        end = period.cut_on + timedelta(days=1) if period.cut_on else period.expires_on
+        if day != end:
             found.append(
                 Violation(
                     client_id,
                     "charges_cover",
-                    f"period {period}: charges end before {day}, "
-                    f"period expires {period.expires_on}",
+                    f"period {period}: charges end before {day}, period is billed until {end}",
                 )
             )
     return found

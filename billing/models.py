@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.reasons import Reason
+
 
 class Payment(models.Model):
     class Method(models.TextChoices):
@@ -43,6 +45,7 @@ class BalanceEntry(models.Model):
     class Kind(models.TextChoices):
         PAYMENT = "payment", _("платёж")
         CHARGE = "charge", _("списание")
+        REVERSAL = "reversal", _("сторно платежа")
         REFUND = "refund", _("возврат")
         ADJUSTMENT = "adjustment", _("корректировка")
 
@@ -60,6 +63,24 @@ class BalanceEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_entry",
+    )
+    # A reversal names the payment it takes back; unique: a payment is reversed once.
+    reversed_payment = models.OneToOneField(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal_entry",
+        verbose_name=_("сторнированный платёж"),
+    )
+    # Why a correction was made: a code (core.reasons) and, for a refund, the bank's
+    # reference of the money paid back.
+    # Database defaults: the daily run inserts its entries with plain SQL (runs.py).
+    reason = models.CharField(
+        _("причина"), max_length=40, blank=True, default="", db_default="", choices=Reason.choices
+    )
+    reference = models.CharField(
+        _("основание"), max_length=200, blank=True, default="", db_default=""
     )
     day = models.DateField()
     # Indexed only where set (Meta.indexes): the daily run writes one entry per charge, all
@@ -85,7 +106,9 @@ class BalanceEntry(models.Model):
                 condition=(
                     Q(kind="payment", payment__isnull=False, amount__gt=0)
                     | Q(kind="charge", charge__isnull=False, amount__lte=0)
-                    | (Q(kind__in=["refund", "adjustment"]) & ~Q(amount=0))
+                    | Q(kind="reversal", reversed_payment__isnull=False, amount__lt=0)
+                    | Q(kind="refund", amount__lt=0)
+                    | Q(kind="adjustment") & ~Q(amount=0)
                 ),
                 name="balanceentry_kind_matches_link",
             ),
@@ -112,6 +135,9 @@ class ServicePeriod(models.Model):
     # Prices frozen for the period: a later price change applies from the next period.
     seat_price = models.DecimalField(max_digits=12, decimal_places=2)
     purchase_price = models.DecimalField(max_digits=12, decimal_places=2)
+    # The last day billed when the subscription was cancelled during the period (§4.9):
+    # its charges then cover starts_on … cut_on.
+    cut_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

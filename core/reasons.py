@@ -27,10 +27,30 @@ class Reason(models.TextChoices):
     REPLACED = "replaced", _("заменено новым запросом")
     CANCELLED_BY_USER = "cancelled_by_user", _("отменено пользователем")
     RECONCILE = "reconcile", _("сверка с ESET")
+    # Corrections of the balance (§4.8).
+    DUPLICATE_PAYMENT = "duplicate_payment", _("платёж внесён дважды")
+    WRONG_CLIENT = "wrong_client", _("платёж другого клиента")
+    WRONG_AMOUNT = "wrong_amount", _("неверная сумма платежа")
+    MONEY_RETURNED = "money_returned", _("деньги возвращены клиенту")
+    GOODWILL = "goodwill", _("компенсация клиенту")
+    ROUNDING = "rounding", _("округление")
+    DISTRIBUTOR_DECISION = "distributor_decision", _("решение дистрибьютора")
+    OTHER = "other", _("другое")
     COMMAND_RAN_DURING_RECONCILE = (
         "command_ran_during_reconcile",
         _("команда выполнена во время сверки"),
     )
+
+
+# The reasons a person may give for each correction (§4.8).
+REVERSAL_REASONS = (
+    Reason.DUPLICATE_PAYMENT,
+    Reason.WRONG_CLIENT,
+    Reason.WRONG_AMOUNT,
+    Reason.OTHER,
+)
+REFUND_REASONS = (Reason.MONEY_RETURNED,)
+ADJUSTMENT_REASONS = (Reason.GOODWILL, Reason.ROUNDING, Reason.DISTRIBUTOR_DECISION, Reason.OTHER)
 
 
 def reason_text(code: str | None, params: Mapping[str, Any] | None = None) -> str:

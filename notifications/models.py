@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     CANCELLED = "cancelled", _("подписка отменена")
     ESET_ERROR = "eset_error", _("ошибка ESET")
     LICENSE_DRIFT = "license_drift", _("расхождение с ESET")
+    BALANCE_CORRECTED = "balance_corrected", _("баланс скорректирован")
 
 
 class EmailStatus(models.TextChoices):

@@ -8,7 +8,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Client, Membership
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Client, Membership
 from billing.services import (
     ZERO,
     clients_available,
@@ -46,6 +47,21 @@ __all__ = [
     "seat_change_request",
     "subscription_set_auto_renew",
 ]
+
+
+def _audit(obj, action: str, *, at=None, by=None, client=None, before=None, after=None) -> None:
+    """The audit trail of a person's request (accounts.audit)."""
+    client = client or obj.client
+    audit_record(
+        action=action,
+        reseller_id=client.reseller_id,
+        client_id=client.pk,
+        at=at,
+        by=by,
+        obj=obj,
+        before=before,
+        after=after,
+    )
 
 
 def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") -> int:
@@ -122,7 +138,7 @@ def _order_move(order: Order, *, source: str, target: str, fields=()) -> Order:
     )[0]
 
 
-def order_confirm(*, order: Order, at: datetime) -> Subscription:
+def order_confirm(*, order: Order, at: datetime, by=None) -> Subscription:
     """S7: the order becomes a subscription awaiting payment, handed to billing, which
     activates it at once when the available balance already covers its first period (§4.4)."""
     require_aware(at)
@@ -144,12 +160,19 @@ def order_confirm(*, order: Order, at: datetime) -> Subscription:
             fields=["confirmed_at", "amount_due"],
         )
         subscription = subscription_open(order=current, at=at)
+        _audit(
+            current,
+            AuditAction.ORDER_CONFIRMED,
+            at=at,
+            by=by,
+            after={"amount_due": current.amount_due},
+        )
     order.refresh_from_db()
     return subscription
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, at: datetime) -> Order:
+def order_cancel(*, order: Order, at: datetime, by=None) -> Order:
     """A draft, or a confirmed order still awaiting payment, can be cancelled."""
     require_aware(at)
     clients_lock([order.client_id])
@@ -158,8 +181,10 @@ def order_cancel(*, order: Order, at: datetime) -> Order:
         raise Conflict(_("Заказ уже выполнен или отменён."), field="order")
     if order.status == OrderStatus.CONFIRMED:
         subscription_cancel_pending(subscription=Subscription.objects.get(order=order), at=at)
+    before = order.status
     _order_move(order, source=order.status, target=OrderStatus.CANCELLED)
     order.refresh_from_db()
+    _audit(order, AuditAction.ORDER_CANCELLED, at=at, by=by, before={"status": before})
     return order
 
 
@@ -184,13 +209,24 @@ def orders_complete(*, subscription_ids: list[int], at: datetime) -> int:
 
 
 @transaction.atomic
-def subscription_set_auto_renew(*, subscription: Subscription, auto_renew: bool) -> Subscription:
+def subscription_set_auto_renew(
+    *, subscription: Subscription, auto_renew: bool, by=None
+) -> Subscription:
     if not isinstance(auto_renew, bool):
         raise ValidationError(_("Укажите да или нет."), field="auto_renew")
     if subscription.status == SubscriptionStatus.CANCELLED:
         raise Conflict(_("Подписка отменена."), field="subscription")
+    before = Subscription.objects.values_list("auto_renew", flat=True).get(pk=subscription.pk)
     Subscription.objects.filter(pk=subscription.pk).update(auto_renew=auto_renew)
     subscription.refresh_from_db()
+    if before != auto_renew:
+        _audit(
+            subscription,
+            AuditAction.AUTO_RENEW_CHANGED,
+            by=by,
+            before={"auto_renew": before},
+            after={"auto_renew": auto_renew},
+        )
     return subscription
 
 
@@ -241,7 +277,7 @@ def seat_change_request(
         )
         try:
             with transaction.atomic():
-                return SeatChange.objects.create(
+                change = SeatChange.objects.create(
                     subscription=subscription,
                     seats=seats,
                     previous_seats=subscription.seats,
@@ -251,10 +287,20 @@ def seat_change_request(
                 )
         except IntegrityError:  # a concurrent request won; the client lock makes it rare
             raise Conflict(_("Изменение уже запрошено, повторите."), field="seats") from None
+        _audit(
+            change,
+            AuditAction.SEAT_CHANGE_REQUESTED,
+            at=at,
+            by=by,
+            client=subscription.client,
+            before={"seats": subscription.seats},
+            after={"seats": seats, "effective_on": effective_on},
+        )
+        return change
 
 
 @transaction.atomic
-def seat_change_cancel(*, seat_change: SeatChange, at: datetime) -> SeatChange:
+def seat_change_cancel(*, seat_change: SeatChange, at: datetime, by=None) -> SeatChange:
     require_aware(at)
     current = SeatChange.objects.filter(pk=seat_change.pk, status=SeatChangeStatus.PENDING).first()
     if current is None:
@@ -266,4 +312,13 @@ def seat_change_cancel(*, seat_change: SeatChange, at: datetime) -> SeatChange:
         reason=Reason.CANCELLED_BY_USER,
     )
     seat_change.refresh_from_db()
+    _audit(
+        seat_change,
+        AuditAction.SEAT_CHANGE_CANCELLED,
+        at=at,
+        by=by,
+        client=seat_change.subscription.client,
+        before={"status": SeatChangeStatus.PENDING},
+        after={"status": SeatChangeStatus.CANCELLED},
+    )
     return seat_change

@@ -3,7 +3,8 @@
 - quotes: what a period would be and cost (no writes);
 - ledger: the client lock, balances, available balance, ledger entries;
 - lifecycle: status moves, serving waiting subscriptions, orders' hand-offs;
-- payments: money in;
+- payments: money in; corrections: reversals, refunds, adjustments (§4.8);
+- cancellation: cancelling a subscription now (§4.9);
 - seat_changes: requests applied at the 00:30 sync;
 - runs: the nightly sync and the daily billing run.
 
@@ -12,6 +13,8 @@ The names below are the domain API (§12); faces import them from here.
 
 from core.money import ZERO, money
 
+from .cancellation import CancelQuote, cancel_quote, subscription_cancel
+from .corrections import balance_adjust, payment_reverse, refund_register
 from .ledger import client_id_chunks, clients_available, clients_lock, ledger_append
 from .lifecycle import (
     ServeResult,
@@ -47,13 +50,16 @@ from .seat_changes import (
 __all__ = [
     "ZERO",
     "BillingRunResult",
+    "CancelQuote",
     "PaymentOutcome",
     "PeriodQuote",
     "SeatChangeApplyResult",
     "SeatDelta",
     "ServeResult",
+    "balance_adjust",
     "billing_run",
     "both_sides_specs",
+    "cancel_quote",
     "charges_close_due",
     "client_id_chunks",
     "client_serve_waiting",
@@ -66,12 +72,15 @@ __all__ = [
     "order_quote",
     "payment_register",
     "payment_register_outcome",
+    "payment_reverse",
     "period_quote",
     "periods_roll_over",
+    "refund_register",
     "run_moment",
     "seat_changes_apply_due",
     "seat_delta",
     "seat_increase_extra",
+    "subscription_cancel",
     "subscription_cancel_pending",
     "subscription_open",
     "subscription_payload",

@@ -54,9 +54,11 @@ def ledger_append(
     day: date,
     payment: Payment | None = None,
     by=None,
+    entry: BalanceEntry | None = None,
 ) -> Decimal:
-    """Appends one entry and moves the cached balance with it; the client row is locked.
-    A balance beyond what its column holds is refused before anything is written."""
+    """Appends one entry (`entry` when the caller built it with more fields) and moves the
+    cached balance with it; the client row is locked. A balance beyond what its column
+    holds is refused before anything is written."""
     new_balance = balance + amount
     if abs(new_balance) > MAX_BALANCE:
         raise ValidationError(
@@ -64,15 +66,12 @@ def ledger_append(
             % {"max": f"{MAX_BALANCE:,.2f}".replace(",", " ")},
             field="amount",
         )
-    BalanceEntry.objects.create(
-        client_id=client_id,
-        kind=kind,
-        amount=amount,
-        balance_after=new_balance,
-        payment=payment,
-        day=day,
-        created_by=by,
-    )
+    if entry is None:
+        entry = BalanceEntry(
+            client_id=client_id, kind=kind, amount=amount, payment=payment, day=day, created_by=by
+        )
+    entry.balance_after = new_balance
+    entry.save()
     Client.objects.filter(pk=client_id).update(balance=new_balance)
     return new_balance
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Client
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Client
 from config.errors import Conflict, NotFound, ValidationError
 from core.clock import financial_day, require_aware
 from core.money import money_clean
@@ -102,6 +103,16 @@ def payment_register_outcome(
         by=by,
     )
     client.balance = new_balance
+    audit_record(
+        action=AuditAction.PAYMENT_REGISTERED,
+        reseller_id=client.reseller_id,
+        client_id=client.pk,
+        at=at,
+        by=by,
+        obj=payment,
+        before={"balance": balance},
+        after={"balance": new_balance, "amount": amount, "order": order.pk if order else None},
+    )
     notify(
         specs=[
             NotificationSpec(

@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from eset_gateway.sync import SyncResult, sync_run
 
 from accounts.models import Client
 from config.db import bulk_set
@@ -23,6 +22,7 @@ from core.money import ZERO, money
 from core.reasons import Reason
 from eset_gateway.client import EsetClient
 from eset_gateway.outbox import CommandSpec, commands_enqueue
+from eset_gateway.sync import SyncResult, sync_run
 from notifications.models import NotificationKind
 from notifications.services import NotificationSpec, notify, owner_spec
 from orders.models import Subscription, SubscriptionStatus
@@ -78,13 +78,13 @@ def charges_close_due(*, day: date) -> tuple[int, Decimal]:
     for client_ids in client_id_chunks(due, size=RUN_CHUNK_CLIENTS):
         with transaction.atomic():
             clients_lock(client_ids)
-            n, amount = _charges_close_chunk(client_ids=client_ids, day=day, now=now)
+            n, amount = charges_close_chunk(client_ids=client_ids, day=day, now=now)
             closed += n
             debited += amount
     return closed, debited
 
 
-def _charges_close_chunk(*, client_ids: list[int], day: date, now: datetime) -> tuple[int, Decimal]:
+def charges_close_chunk(*, client_ids: list[int], day: date, now: datetime) -> tuple[int, Decimal]:
     """Closes the due charges of a chunk of locked clients in four statements whatever
     their number: a count, the ledger entries (each with its running balance, in closing
     order), the balances, the charges. Hand-written SQL on purpose: the arithmetic is one

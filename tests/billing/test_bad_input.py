@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.models import Client, Membership, Reseller
+from accounts.models import AuditEvent, Client, Membership, Reseller
 from accounts.services import client_create, reseller_create, reseller_user_create
 from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
 from billing.services import billing_run, payment_register
@@ -56,6 +56,7 @@ MODELS = [
     SeatChange,
     Notification,
     GatewayCommand,
+    AuditEvent,
 ]
 
 
