@@ -47,10 +47,13 @@ class Client(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
+        # Reseller staff (DESIGN.md §3).
         ADMIN = "admin", _("администратор")
         MANAGER = "manager", _("менеджер")
+        ACCOUNTANT = "accountant", _("бухгалтер")
+        # A client's people; admin and accountant serve both sides.
         OWNER = "owner", _("владелец")
-        USER = "user", _("пользователь")
+        VIEWER = "viewer", _("наблюдатель")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"

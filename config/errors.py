@@ -33,6 +33,13 @@ class NotFound(ApplicationError):
     code = "not_found"
 
 
+class Forbidden(ApplicationError):
+    """The person's role does not allow the action (accounts.permissions)."""
+
+    http_status = 403
+    code = "forbidden"
+
+
 class Conflict(ApplicationError):
     """The request is well formed but the object's state refuses it."""
 
