@@ -3,7 +3,7 @@ delegate to orders.services and the tenant-scoped selectors (DESIGN.md §11)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -21,8 +21,7 @@ from accounts.panel import (
     reseller_required,
 )
 from accounts.selectors import client_get, client_list
-from billing.selectors import client_available_balance
-from billing.services import ZERO, period_quote
+from billing.services import period_quote
 from billing.time import financial_day
 from config.errors import ApplicationError
 from plans.models import ResellerPlan
@@ -33,6 +32,7 @@ from .models import Order, OrderStatus, SubscriptionStatus
 from .selectors import (
     order_get,
     order_list,
+    order_payment_status,
     orderable_plans,
     subscription_detail,
     subscription_get,
@@ -116,27 +116,28 @@ def order_new(request: PanelRequest) -> HttpResponse:
     )
 
 
-@reseller_required
-def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
-    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+def order_page_context(order: Order, *, day: date) -> dict[str, object]:
+    """The figures of an order page, the panel's and the portal's alike, for `day`: a draft's
+    first period if confirmed today (S7), or what a pending order still takes to activate,
+    from the one selector every face uses."""
     context: dict[str, object] = {"order": order, "section": "orders"}
     if order.status == OrderStatus.DRAFT:
-        # S7: what the first period takes if it starts today (Moscow financial day).
-        quote = period_quote(
-            reseller_plan=order.reseller_plan,
-            seats=order.seats,
-            starts_on=financial_day(timezone.now()),
-        )
+        quote = period_quote(reseller_plan=order.reseller_plan, seats=order.seats, starts_on=day)
         context["quote"] = quote
-        context["amount_due"] = services.order_quote(order=order, day=quote.starts_on)
+        context["amount_due"] = quote.total
     subscription = getattr(order, "subscription", None)
     if subscription is not None:
         context["subscription"] = subscription
-        if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
-            available = client_available_balance(client=order.client)
-            context["available_balance"] = available
-            context["still_due"] = order_still_due(order, available=available)
-            context["payments_url"] = _payments_url(order)
+        context["payment_status"] = order_payment_status(order=order, day=day)
+    return context
+
+
+@reseller_required
+def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+    context = order_page_context(order, day=financial_day(timezone.now()))
+    if context.get("payment_status") is not None:
+        context["payments_url"] = _payments_url(order)
     return render(request, "panel/orders/detail.html", context)
 
 
@@ -160,12 +161,6 @@ def order_cancel_submit(request, order) -> None:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Заказ отменён."))
-
-
-def order_still_due(order, *, available: Decimal) -> Decimal:
-    """What the client still has to pay for a confirmed order: its amount due less the
-    available balance, never below zero."""
-    return max(order.amount_due - max(available, ZERO), ZERO)
 
 
 @require_POST
