@@ -18,6 +18,7 @@ from billing.forms import ChargeStatusFilterForm
 from billing.selectors import client_available_balance, client_charges, client_payments
 from billing.time import financial_day
 from config.errors import ApplicationError
+from config.forms import apply_domain_error
 from notifications.forms import JournalFilterForm
 from notifications.selectors import (
     client_notification_get,
@@ -112,7 +113,7 @@ def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
                 by=request.user,
             )
         except ApplicationError as exc:
-            form.add_error("seats" if exc.field == "seats" else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             return redirect("portal:order", order_id=order.pk)
     return render(

@@ -25,6 +25,7 @@ from accounts.panel import (
 from accounts.selectors import client_get, client_list
 from config.errors import ApplicationError
 from config.formats import format_rub
+from config.forms import apply_domain_error
 from orders.models import Order
 from orders.selectors import OrderPaymentStatus, order_payment_status
 
@@ -40,8 +41,6 @@ from .selectors import (
 )
 from .services import payment_register_outcome
 from .time import financial_day
-
-PAYMENT_FIELDS = ("amount", "method", "reference", "order")
 
 
 @reseller_required
@@ -106,7 +105,7 @@ def payment_new(request: PanelRequest) -> HttpResponse:
                 reference=data["reference"],
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in PAYMENT_FIELDS else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             _report_outcome(request, outcome.activated, outcome.resumed)
             return redirect("payments:detail", payment_id=outcome.payment.pk)

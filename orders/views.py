@@ -24,6 +24,7 @@ from accounts.selectors import client_get, client_list
 from billing.services import period_quote
 from billing.time import financial_day
 from config.errors import ApplicationError
+from config.forms import apply_domain_error, report_domain_error
 from plans.models import ResellerPlan
 
 from . import services
@@ -51,10 +52,6 @@ def _payments_url(order: Order) -> str | None:
             continue
         return f"{url}?client={order.client_id}&order={order.pk}"
     return None
-
-
-def _field(form, exc: ApplicationError) -> str | None:
-    return exc.field if exc.field in form.fields else None
 
 
 # --------------------------------------------------------------------------- orders
@@ -106,7 +103,7 @@ def order_new(request: PanelRequest) -> HttpResponse:
                 by=request.user,
             )
         except ApplicationError as exc:
-            form.add_error(_field(form, exc), exc.message)
+            apply_domain_error(form, exc)
         else:
             return redirect("orders:detail", order_id=order.pk)
     return render(
@@ -146,7 +143,7 @@ def order_confirm_submit(request, order) -> None:
     try:
         subscription = services.order_confirm(order=order, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         if subscription.status == SubscriptionStatus.ACTIVE:
             messages.success(request, _("Заказ подтверждён, подписка активна."))
@@ -158,7 +155,7 @@ def order_cancel_submit(request, order) -> None:
     try:
         services.order_cancel(order=order, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Заказ отменён."))
 
@@ -243,7 +240,7 @@ def seat_change_submit(request, subscription) -> tuple[SeatChangeForm, bool]:
             by=request.user,
         )
     except ApplicationError as exc:
-        form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
+        apply_domain_error(form, exc, aliases={"subscription": "seats"})
         return form, False
     messages.success(
         request,
@@ -260,7 +257,7 @@ def pending_change_cancel(request, pending_change) -> None:
     try:
         services.seat_change_cancel(seat_change=pending_change, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Изменение числа мест отменено."))
 
@@ -273,7 +270,7 @@ def auto_renew_submit(request, subscription) -> None:
     try:
         services.subscription_set_auto_renew(subscription=subscription, auto_renew=value == "on")
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(
             request,
