@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from billing.forms import ChargeStatusFilterForm
 from billing.selectors import client_available_balance, client_charges, client_payments
-from billing.services import period_quote
 from config.errors import ApplicationError
+from config.forms import apply_domain_error
 from core.clock import financial_day
 from notifications.forms import JournalFilterForm
 from notifications.selectors import (
@@ -29,7 +29,7 @@ from notifications.services import notification_mark_read
 from notifications.views import PAYLOAD_FIELDS
 from orders import services as order_services
 from orders.forms import OrderStatusFilterForm, SeatChangeForm, SubscriptionStatusFilterForm
-from orders.models import OrderStatus, SubscriptionStatus
+from orders.models import SubscriptionStatus
 from orders.selectors import (
     client_order_get,
     client_subscription_detail,
@@ -43,7 +43,7 @@ from orders.views import (
     auto_renew_submit,
     order_cancel_submit,
     order_confirm_submit,
-    order_still_due,
+    order_page_context,
     pending_change_cancel,
     seat_change_submit,
 )
@@ -113,7 +113,7 @@ def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
                 by=request.user,
             )
         except ApplicationError as exc:
-            form.add_error("seats" if exc.field == "seats" else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             return redirect("portal:order", order_id=order.pk)
     return render(
@@ -131,23 +131,7 @@ def orders(request: PortalRequest) -> HttpResponse:
 @client_required
 def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
     order = found_or_404(client_order_get, client=request.client, order_id=order_id)
-    context: dict[str, object] = {"order": order, "section": "orders"}
-    if order.status == OrderStatus.DRAFT:
-        # S7: what the first period takes if it starts today (Moscow financial day).
-        quote = period_quote(
-            reseller_plan=order.reseller_plan,
-            seats=order.seats,
-            starts_on=financial_day(timezone.now()),
-        )
-        context["quote"] = quote
-        context["amount_due"] = order_services.order_quote(order=order, day=quote.starts_on)
-    subscription = getattr(order, "subscription", None)
-    if subscription is not None:
-        context["subscription"] = subscription
-        if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
-            available = client_available_balance(client=request.client)
-            context["available_balance"] = available
-            context["still_due"] = order_still_due(order, available=available)
+    context = order_page_context(order, day=financial_day(timezone.now()))
     return render(request, "portal/orders/detail.html", context)
 
 

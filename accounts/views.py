@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from billing.selectors import client_available_balance, client_charges, client_payments
 from config.errors import ApplicationError
+from config.forms import apply_domain_error
 from orders.selectors import client_subscriptions
 
 from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm
@@ -64,7 +65,7 @@ def client_new(request: PanelRequest) -> HttpResponse:
         try:
             client = client_create(reseller=request.reseller, **form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Клиент «%(name)s» создан.") % {"name": client.name})
             return redirect("accounts:client-detail", client_id=client.pk)

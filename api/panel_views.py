@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.panel import found_or_404, paginate, reseller_required
 from accounts.portal import client_required
 from config.errors import ApplicationError
+from config.forms import apply_domain_error, report_domain_error
 
 from .forms import TokenForm
 from .selectors import token_get, token_list
@@ -33,7 +34,7 @@ def _page(request: HttpRequest, *, base: str, namespace: str) -> HttpResponse:
                 user=request.user, name=form.cleaned_data["name"], at=timezone.now()
             )
         except ApplicationError as exc:
-            form.add_error("name" if exc.field == "name" else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             form = TokenForm()
     # never_cache (below) keeps the page, which may carry a raw token, out of every cache.
@@ -58,7 +59,7 @@ def _revoke(request: HttpRequest, token_id: int, *, namespace: str) -> HttpRespo
     try:
         token_revoke(token=token, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Токен «%(name)s» отозван.") % {"name": token.name})
     return redirect(f"{namespace}:list")

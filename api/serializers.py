@@ -201,7 +201,10 @@ class OrderSerializer(serializers.ModelSerializer):
 class OrderDetailSerializer(OrderSerializer):
     """An order with what it takes now: `quote_total` for a draft (its first period's
     charges if it started today, S7), `still_due` for a confirmed order still awaiting
-    payment (its amount due less the available balance, S8); null otherwise."""
+    payment: what a payment naming the order must bring today for it to activate (its
+    first period from today at the current seat price, plus suspended subscriptions that
+    are resumed first, less the available balance, S8; `amount_due` is the figure frozen at
+    confirmation); null otherwise."""
 
     quote_total = serializers.SerializerMethodField()
     still_due = serializers.SerializerMethodField()

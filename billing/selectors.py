@@ -15,7 +15,7 @@ from config.errors import NotFound
 from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
 
 from .models import Charge, ChargeStatus, Payment
-from .services import ZERO, money, order_quote
+from .services import ZERO, money
 
 
 def client_reserved(*, client: Client) -> Decimal:
@@ -98,13 +98,6 @@ def client_pending_orders(*, client: Client) -> QuerySet[Order]:
 def client_order_exists(*, client: Client, order_id: int) -> bool:
     """Whether the order is the client's (in whatever status): a payment link may name it."""
     return Order.objects.filter(client=client, pk=order_id).exists()
-
-
-def order_amount_still_due(*, order: Order, client: Client, day: date) -> Decimal:
-    """What the client still has to pay for the order to activate if it started on `day`:
-    the first period's charges less the available balance, never below zero (§4.4)."""
-    due = order_quote(order=order, day=day) - client_available_balance(client=client)
-    return max(due, ZERO)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ to billing.services and the tenant-scoped selectors (DESIGN.md §11)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,8 +25,10 @@ from accounts.panel import (
 from accounts.selectors import client_get, client_list
 from config.errors import ApplicationError
 from config.formats import format_rub
+from config.forms import apply_domain_error
 from core.clock import financial_day
-from orders.models import OrderStatus
+from orders.models import Order
+from orders.selectors import OrderPaymentStatus, order_payment_status
 
 from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
 from .selectors import (
@@ -32,14 +36,11 @@ from .selectors import (
     client_available_balance,
     client_order_exists,
     client_pending_orders,
-    order_amount_still_due,
     payment_get,
     payment_list,
     reseller_dashboard,
 )
 from .services import payment_register_outcome
-
-PAYMENT_FIELDS = ("amount", "method", "reference", "order")
 
 
 @reseller_required
@@ -104,10 +105,12 @@ def payment_new(request: PanelRequest) -> HttpResponse:
                 reference=data["reference"],
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in PAYMENT_FIELDS else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             _report_outcome(request, outcome.activated, outcome.resumed)
             return redirect("payments:detail", payment_id=outcome.payment.pk)
+    # What the chosen order still takes, so the person can pay exactly that (S8).
+    chosen = _chosen_order(orders, (request.POST or request.GET).get("order"))
     return render(
         request,
         "panel/payments/new.html",
@@ -115,9 +118,20 @@ def payment_new(request: PanelRequest) -> HttpResponse:
             "client": client,
             "form": form,
             "available_balance": client_available_balance(client=client),
+            "order": chosen,
+            "payment_status": _payment_status(chosen, financial_day(timezone.now())),
             "section": "payments",
         },
     )
+
+
+def _chosen_order(orders: QuerySet[Order], raw: str | None) -> Order | None:
+    order_id = _client_id(raw)
+    return orders.filter(pk=order_id).first() if order_id is not None else None
+
+
+def _payment_status(order: Order | None, day: date) -> OrderPaymentStatus | None:
+    return order_payment_status(order=order, day=day) if order is not None else None
 
 
 def _report_outcome(request: PanelRequest, activated: tuple, resumed: tuple) -> None:
@@ -138,11 +152,7 @@ def _report_outcome(request: PanelRequest, activated: tuple, resumed: tuple) -> 
 def payment_detail(request: PanelRequest, payment_id: int) -> HttpResponse:
     payment = found_or_404(payment_get, reseller=request.reseller, payment_id=payment_id)
     order = payment.order
-    still_due: Decimal | None = None
-    if order is not None and order.status == OrderStatus.CONFIRMED:
-        still_due = order_amount_still_due(
-            order=order, client=payment.client, day=financial_day(timezone.now())
-        )
+    status = _payment_status(order, financial_day(timezone.now()))
     return render(
         request,
         "panel/payments/detail.html",
@@ -150,7 +160,7 @@ def payment_detail(request: PanelRequest, payment_id: int) -> HttpResponse:
             "payment": payment,
             "order": order,
             "subscription": getattr(order, "subscription", None) if order else None,
-            "still_due": still_due,
+            "still_due": status.still_due if status is not None else None,
             "new_payment_url": (
                 f"{reverse('payments:new')}?client={payment.client_id}"
                 + (f"&order={order.pk}" if order is not None else "")

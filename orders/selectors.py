@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
 from billing.models import Charge, ServicePeriod
+from billing.selectors import client_available_balance
+from billing.services import ZERO, period_quote
 from config.errors import NotFound
 from eset_gateway.models import EsetLicense
 from plans.models import ResellerPlan
@@ -195,3 +198,68 @@ def client_subscription_detail(*, client: Client, subscription_id: int) -> Subsc
     another client's is not found."""
     client_subscription_get(client=client, subscription_id=subscription_id)
     return subscription_detail(reseller=client.reseller, subscription_id=subscription_id)
+
+
+# --------------------------------------------------------------------------- payment status
+
+
+@dataclass(frozen=True)
+class OrderPaymentStatus:
+    """What a confirmed order awaiting payment takes to activate on `day`, as activation
+    computes it (billing's serving of a client, §4.4). The panel, the portal, the payment
+    pages and the API all show these figures; none computes its own."""
+
+    day: date
+    amount_due: Decimal  # the first period's charges from `day`, at the reseller's price today
+    available: Decimal  # the client's balance less its open charges
+    resumed_first: Decimal  # what suspended subscriptions served before it would take
+    still_due: Decimal  # the least payment for this order that activates it; 0: covered
+
+
+def _first_period_total(subscription: Subscription, day: date) -> Decimal:
+    # The quote activation takes: the subscription's seats and plan, the period anchored on
+    # the payment day, the reseller's current price (not the one frozen at confirmation).
+    return period_quote(
+        reseller_plan=subscription.reseller_plan,
+        seats=subscription.seats,
+        starts_on=day,
+        anchor_day=day.day,
+    ).total
+
+
+def order_payment_status(*, order: Order, day: date) -> OrderPaymentStatus | None:
+    """The payment status of an order on `day`; None when the order does not await payment.
+
+    Serving spends the available balance on suspended subscriptions first (oldest first,
+    each only when it fits), then on the pending order a payment names. So the least
+    balance that activates this order is its amount due plus what those resumptions take
+    at that balance: walking them from the newest, one is left unserved only when it costs
+    more than the amount due plus what the later ones take, and leaving every such one out
+    gives the least sum. The figure assumes the payment names the order (a payment without
+    one serves older pending orders first)."""
+    subscription = getattr(order, "subscription", None)
+    if (
+        order.status != OrderStatus.CONFIRMED
+        or subscription is None
+        or subscription.status != SubscriptionStatus.PENDING_PAYMENT
+    ):
+        return None
+    amount_due = _first_period_total(subscription, day)
+    suspended = (
+        Subscription.objects.filter(client_id=order.client_id, status=SubscriptionStatus.SUSPENDED)
+        .select_related("reseller_plan__vendor_plan")
+        .order_by("created_at", "id")
+    )
+    resumed_first = ZERO
+    for other in reversed(list(suspended)):
+        cost = _first_period_total(other, day)
+        if cost <= amount_due + resumed_first:
+            resumed_first += cost
+    available = client_available_balance(client=order.client)
+    return OrderPaymentStatus(
+        day=day,
+        amount_due=amount_due,
+        available=available,
+        resumed_first=resumed_first,
+        still_due=max(amount_due + resumed_first - available, ZERO),
+    )

@@ -3,7 +3,7 @@ delegate to orders.services and the tenant-scoped selectors (DESIGN.md §11)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -21,9 +21,9 @@ from accounts.panel import (
     reseller_required,
 )
 from accounts.selectors import client_get, client_list
-from billing.selectors import client_available_balance
-from billing.services import ZERO, period_quote
+from billing.services import period_quote
 from config.errors import ApplicationError
+from config.forms import apply_domain_error, report_domain_error
 from core.clock import financial_day
 from plans.models import ResellerPlan
 
@@ -33,6 +33,7 @@ from .models import Order, OrderStatus, SubscriptionStatus
 from .selectors import (
     order_get,
     order_list,
+    order_payment_status,
     orderable_plans,
     subscription_detail,
     subscription_get,
@@ -51,10 +52,6 @@ def _payments_url(order: Order) -> str | None:
             continue
         return f"{url}?client={order.client_id}&order={order.pk}"
     return None
-
-
-def _field(form, exc: ApplicationError) -> str | None:
-    return exc.field if exc.field in form.fields else None
 
 
 # --------------------------------------------------------------------------- orders
@@ -106,7 +103,7 @@ def order_new(request: PanelRequest) -> HttpResponse:
                 by=request.user,
             )
         except ApplicationError as exc:
-            form.add_error(_field(form, exc), exc.message)
+            apply_domain_error(form, exc)
         else:
             return redirect("orders:detail", order_id=order.pk)
     return render(
@@ -116,27 +113,28 @@ def order_new(request: PanelRequest) -> HttpResponse:
     )
 
 
-@reseller_required
-def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
-    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+def order_page_context(order: Order, *, day: date) -> dict[str, object]:
+    """The figures of an order page, the panel's and the portal's alike, for `day`: a draft's
+    first period if confirmed today (S7), or what a pending order still takes to activate,
+    from the one selector every face uses."""
     context: dict[str, object] = {"order": order, "section": "orders"}
     if order.status == OrderStatus.DRAFT:
-        # S7: what the first period takes if it starts today (Moscow financial day).
-        quote = period_quote(
-            reseller_plan=order.reseller_plan,
-            seats=order.seats,
-            starts_on=financial_day(timezone.now()),
-        )
+        quote = period_quote(reseller_plan=order.reseller_plan, seats=order.seats, starts_on=day)
         context["quote"] = quote
-        context["amount_due"] = services.order_quote(order=order, day=quote.starts_on)
+        context["amount_due"] = quote.total
     subscription = getattr(order, "subscription", None)
     if subscription is not None:
         context["subscription"] = subscription
-        if subscription.status == SubscriptionStatus.PENDING_PAYMENT:
-            available = client_available_balance(client=order.client)
-            context["available_balance"] = available
-            context["still_due"] = order_still_due(order, available=available)
-            context["payments_url"] = _payments_url(order)
+        context["payment_status"] = order_payment_status(order=order, day=day)
+    return context
+
+
+@reseller_required
+def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
+    order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
+    context = order_page_context(order, day=financial_day(timezone.now()))
+    if context.get("payment_status") is not None:
+        context["payments_url"] = _payments_url(order)
     return render(request, "panel/orders/detail.html", context)
 
 
@@ -145,7 +143,7 @@ def order_confirm_submit(request, order) -> None:
     try:
         subscription = services.order_confirm(order=order, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         if subscription.status == SubscriptionStatus.ACTIVE:
             messages.success(request, _("Заказ подтверждён, подписка активна."))
@@ -157,15 +155,9 @@ def order_cancel_submit(request, order) -> None:
     try:
         services.order_cancel(order=order, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Заказ отменён."))
-
-
-def order_still_due(order, *, available: Decimal) -> Decimal:
-    """What the client still has to pay for a confirmed order: its amount due less the
-    available balance, never below zero."""
-    return max(order.amount_due - max(available, ZERO), ZERO)
 
 
 @require_POST
@@ -248,7 +240,7 @@ def seat_change_submit(request, subscription) -> tuple[SeatChangeForm, bool]:
             by=request.user,
         )
     except ApplicationError as exc:
-        form.add_error("seats" if exc.field in ("seats", "subscription") else None, exc.message)
+        apply_domain_error(form, exc, aliases={"subscription": "seats"})
         return form, False
     messages.success(
         request,
@@ -265,7 +257,7 @@ def pending_change_cancel(request, pending_change) -> None:
     try:
         services.seat_change_cancel(seat_change=pending_change, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Изменение числа мест отменено."))
 
@@ -278,7 +270,7 @@ def auto_renew_submit(request, subscription) -> None:
     try:
         services.subscription_set_auto_renew(subscription=subscription, auto_renew=value == "on")
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(
             request,

@@ -19,6 +19,7 @@ from accounts.panel import (
     reseller_required,
 )
 from config.errors import ApplicationError
+from config.forms import apply_domain_error, report_domain_error
 
 from . import services
 from .forms import SeatPriceForm, StatusFilterForm
@@ -68,7 +69,7 @@ def plan_workplace(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
                     reseller_plan=plan.reseller_plan, seat_price=form.cleaned_data["seat_price"]
                 )
             except ApplicationError as exc:
-                form.add_error("seat_price" if exc.field == "seat_price" else None, exc.message)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Абонентская плата сохранена."))
                 return redirect("plans:workplace", vendor_plan_id=plan.vendor_plan.pk)
@@ -91,7 +92,7 @@ def _plan_action(
     try:
         act(plan.reseller_plan)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, done)
     return redirect("plans:detail", vendor_plan_id=vendor_plan_id)
@@ -104,7 +105,7 @@ def plan_activate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     try:
         services.reseller_plan_activate(reseller=request.reseller, vendor_plan=plan.vendor_plan)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("Тарифный план активирован."))
     return redirect("plans:detail", vendor_plan_id=vendor_plan_id)

@@ -12,7 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.selectors import order_amount_still_due
 from config.errors import Conflict
 from notifications.models import Notification
 from notifications.services import notification_mark_read
@@ -23,9 +22,8 @@ from orders.models import (
     SeatChange,
     SeatChangeStatus,
     Subscription,
-    SubscriptionStatus,
 )
-from orders.selectors import SubscriptionDetail
+from orders.selectors import SubscriptionDetail, order_payment_status
 
 from .. import serializers as s
 from ..filters import SeatChangeFilter
@@ -50,11 +48,9 @@ class OrderActions(ApiViewSet):
         if order.status == OrderStatus.DRAFT:
             # S7: what the first period takes if the order is confirmed today.
             context["quote_total"] = order_services.order_quote(order=order, day=today())
-        subscription = getattr(order, "subscription", None)
-        if subscription is not None and subscription.status == SubscriptionStatus.PENDING_PAYMENT:
-            context["still_due"] = order_amount_still_due(
-                order=order, client=order.client, day=today()
-            )
+        payment_status = order_payment_status(order=order, day=today())
+        if payment_status is not None:
+            context["still_due"] = payment_status.still_due
         return self.respond(s.OrderDetailSerializer, order, status=status, **context)
 
     def list(self, request: Request) -> Response:
