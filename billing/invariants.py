@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import BigIntegerField, Count, F, Sum
+from django.db.models.functions import Cast, Round
 
 from accounts.models import Client
 
@@ -26,28 +27,43 @@ class Violation:
         return f"[{self.rule}] {who}: {self.detail}"
 
 
+KOPECK = Decimal("0.01")
+
+
+def _kopecks_sum(field: str) -> Sum:
+    """Σ of a money column in whole kopecks, exact on every database. SQLite keeps decimals
+    as floats and its SUM adds them as floats (2.36 + ... = 2.36000000000015): each amount
+    is turned into an integer of kopecks first, and integers add exactly."""
+    return Sum(Cast(Round(F(field) * 100), BigIntegerField()))
+
+
+def _rub(kopecks: int | None) -> Decimal:
+    return (Decimal(kopecks or 0) * KOPECK).quantize(KOPECK)
+
+
 def ledger_violations() -> list[Violation]:
     """§4.7.1: balance = Σ ledger; every closed charge has exactly one entry, of its amount;
     no open or cancelled charge has one."""
     found: list[Violation] = []
     sums = dict(
         BalanceEntry.objects.values("client_id")
-        .annotate(s=Sum("amount"))
+        .annotate(s=_kopecks_sum("amount"))
         .order_by()
         .values_list("client_id", "s")
     )
     for client_id, balance in Client.objects.values_list("id", "balance").iterator():
-        total = sums.get(client_id) or Decimal("0.00")
-        if total != balance:
+        total = _rub(sums.get(client_id))
+        if total != balance.quantize(KOPECK):
             found.append(
                 Violation(client_id, "balance", f"balance {balance} != sum of ledger {total}")
             )
     for charge_id, client_id, amount, entries, entry_sum in (
         Charge.objects.filter(status=ChargeStatus.CLOSED)
-        .annotate(n=Count("ledger_entry"), s=Sum("ledger_entry__amount"))
+        .annotate(n=Count("ledger_entry"), s=_kopecks_sum("ledger_entry__amount"))
         .values_list("id", "client_id", "amount", "n", "s")
         .iterator()
     ):
+        entry_sum = _rub(entry_sum) if entries else None
         if entries != 1 or entry_sum != -amount:
             found.append(
                 Violation(

@@ -2,6 +2,7 @@ from dataclasses import asdict
 from datetime import date
 
 from celery import chain, shared_task
+from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 
 from config.celery import BILLING_RUN_TASK, ESET_SYNC_TASK, NIGHTLY_TASK
@@ -12,7 +13,19 @@ def _day(day_iso: str | None) -> date:
     return date.fromisoformat(day_iso) if day_iso else timezone.localdate()
 
 
-@shared_task(name=BILLING_RUN_TASK, acks_late=True)
+@shared_task(
+    name=BILLING_RUN_TASK,
+    acks_late=True,
+    # The database restarting, failing over or breaking a deadlock: the run is idempotent
+    # and resumes where it stopped, so it is tried again, later each time (up to about an
+    # hour in all). An IntegrityError is a bug, not a passing fault: retrying cannot help.
+    autoretry_for=(DatabaseError,),
+    dont_autoretry_for=(IntegrityError,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=8,
+)
 def billing_run_task(day_iso: str | None = None) -> dict:
     from .services import billing_run
 

@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu import Queue
 
 # The one 00:30 moment (core.clock): beat may import it, it needs no Django app.
 from core.clock import SYNC_TIME
@@ -21,6 +22,47 @@ ESET_SYNC_TASK = "billing.tasks.eset_sync_task"
 GATEWAY_DRAIN_TASK = "eset_gateway.tasks.gateway_drain_task"
 EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
+
+# One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
+# server fills only the e-mail queue, ESET's latency only the ESET queue. Every worker
+# consumes all three (`make run`, docker-compose), each task also has time limits below.
+EMAIL_QUEUE = "email"
+ESET_QUEUE = "eset"
+BILLING_QUEUE = "billing"
+QUEUES = (EMAIL_QUEUE, ESET_QUEUE, BILLING_QUEUE)
+
+TASK_ROUTES = {
+    EMAIL_DRAIN_TASK: {"queue": EMAIL_QUEUE},
+    GATEWAY_DRAIN_TASK: {"queue": ESET_QUEUE},
+    ESET_SYNC_TASK: {"queue": ESET_QUEUE},
+    RECONCILE_TASK: {"queue": ESET_QUEUE},
+    NIGHTLY_TASK: {"queue": BILLING_QUEUE},
+    BILLING_RUN_TASK: {"queue": BILLING_QUEUE},
+}
+
+# (soft, hard) seconds. The soft limit raises inside the task (its transaction rolls back,
+# the e-mail drain hands its row back); the hard one kills the process, and what it held is
+# taken back by a lease (outboxes) or resumed by the next run (billing). Sized well above
+# what the job takes at DESIGN.md §10's scale, so that only a stuck job meets them. The
+# e-mail lease (notifications.services.EMAIL_LEASE) must stay longer than its hard limit.
+TASK_TIME_LIMITS = {
+    EMAIL_DRAIN_TASK: (240, 300),
+    GATEWAY_DRAIN_TASK: (240, 300),
+    ESET_SYNC_TASK: (1800, 1900),
+    RECONCILE_TASK: (1800, 1900),
+    NIGHTLY_TASK: (60, 120),
+    BILLING_RUN_TASK: (1800, 1900),
+}
+
+app.conf.task_queues = [Queue(name) for name in QUEUES]
+app.conf.task_routes = TASK_ROUTES
+# Anything not routed (Celery's own helpers) runs with the billing work, never in a queue
+# that no worker consumes.
+app.conf.task_default_queue = BILLING_QUEUE
+app.conf.task_annotations = {
+    name: {"soft_time_limit": soft, "time_limit": hard}
+    for name, (soft, hard) in TASK_TIME_LIMITS.items()
+}
 
 app.conf.beat_schedule = {
     # 00:30 MSK: the ESET seat sync, then (chained, when it has finished) the billing run.

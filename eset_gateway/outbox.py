@@ -76,6 +76,8 @@ COMMAND_FIELDS = (
 
 
 def _schedule_drain() -> None:
+    from config.broker import send_or_leave_to_beat
+
     from .tasks import gateway_drain_task
 
-    gateway_drain_task.delay()
+    send_or_leave_to_beat(gateway_drain_task)

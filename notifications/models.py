@@ -68,13 +68,22 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_error = models.TextField(blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # A pending e-mail is due from this moment (none: at once): a failed attempt moves it back
+    # exponentially (notifications.services.email_retry_delay), so an SMTP outage of hours
+    # spends a few attempts, not all of them in a minute.
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The lease of a drain that claimed the e-mail (status `sending`): a worker killed while
+    # sending leaves the row behind, and the first drain after this moment takes it back.
+    email_locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "уведомление"
         verbose_name_plural = "журнал уведомлений"
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["email_status", "id"], name="notification_email_queue"),
+            models.Index(
+                fields=["email_status", "email_next_attempt_at"], name="notification_email_due"
+            ),
             models.Index(fields=["reseller", "-created_at"], name="notification_reseller"),
             models.Index(fields=["client", "-created_at"], name="notification_client"),
         ]

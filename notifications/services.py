@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import get_template
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
+from config.broker import send_or_leave_to_beat
 from config.db import bulk_insert
+from config.errors import Conflict
 from orders.models import Subscription
 
 from .models import EmailStatus, Notification
@@ -143,7 +147,7 @@ NOTIFICATION_FIELDS = (
 def _schedule_email_drain() -> None:
     from .tasks import email_drain_task
 
-    email_drain_task.delay()
+    send_or_leave_to_beat(email_drain_task)
 
 
 @dataclass(frozen=True)
@@ -152,43 +156,102 @@ class EmailDrainResult:
     failed: int
 
 
-MAX_EMAIL_ATTEMPTS = 5
+# The delays between attempts double from a minute up to two hours: an outage of a few
+# minutes costs a few attempts, one of hours still leaves attempts for when it ends. With
+# ten attempts an e-mail is given up (`failed`, "send again" in the admin and the journal)
+# about six hours after its first try.
+MAX_EMAIL_ATTEMPTS = 10
+EMAIL_RETRY_BASE = timedelta(minutes=1)
+EMAIL_RETRY_MAX = timedelta(hours=2)
+# Longer than the e-mail drain's hard time limit (config.celery.TASK_TIME_LIMITS): when a
+# lease ends, the drain that took it is certainly dead, so taking the row back never sends
+# it beside a live sender.
+EMAIL_LEASE = timedelta(minutes=10)
+
+
+def email_retry_delay(attempts: int) -> timedelta:
+    """How long after its `attempts`-th failed attempt an e-mail is tried again."""
+    return min(EMAIL_RETRY_BASE * 2 ** max(attempts - 1, 0), EMAIL_RETRY_MAX)
+
+
+def _due(at: datetime) -> Q:
+    # A new e-mail has no next attempt: it is due at once, whatever the clocks of the web
+    # server that wrote it and the worker that sends it say.
+    pending = Q(email_status=EmailStatus.PENDING) & (
+        Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=at)
+    )
+    return pending | Q(email_status=EmailStatus.SENDING, email_locked_until__lte=at)
 
 
 def email_drain(*, at: datetime, limit: int = 500) -> EmailDrainResult:
-    """Sends pending e-mails. Each row is claimed by a compare-and-set before sending so that
-    two drains never send the same notification; the SMTP call runs outside any transaction."""
+    """Sends the e-mails due at `at`: pending ones whose next attempt has come, and ones
+    left `sending` by a killed worker whose lease has ended. Each row is claimed by a
+    compare-and-set (with a lease) before sending, so that two drains never send the same
+    notification; the SMTP call runs outside any transaction, bounded by EMAIL_TIMEOUT."""
     sent = failed = 0
     ids = list(
-        Notification.objects.filter(email_status=EmailStatus.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
+        Notification.objects.filter(_due(at)).order_by("id").values_list("id", flat=True)[:limit]
     )
     for notification in Notification.objects.filter(pk__in=ids).order_by("id"):
-        # Claim by compare-and-set so that two drains never send the same notification.
-        if not Notification.objects.filter(
-            pk=notification.pk, email_status=EmailStatus.PENDING
-        ).update(email_status=EmailStatus.SENDING, email_attempts=F("email_attempts") + 1):
-            continue
+        lease = at + EMAIL_LEASE
+        if not Notification.objects.filter(_due(at), pk=notification.pk).update(
+            email_status=EmailStatus.SENDING,
+            email_locked_until=lease,
+            email_attempts=F("email_attempts") + 1,
+        ):
+            continue  # another drain claimed it first
         attempts = notification.email_attempts + 1
+        ours = Notification.objects.filter(
+            pk=notification.pk, email_status=EmailStatus.SENDING, email_locked_until=lease
+        )
         try:
             EmailMessage(
                 subject=notification.subject,
                 body=notification.body,
                 to=[notification.email_to],
             ).send()
-        except Exception as exc:  # any backend failure is recorded and retried by the next drain
-            status = EmailStatus.FAILED if attempts >= MAX_EMAIL_ATTEMPTS else EmailStatus.PENDING
-            Notification.objects.filter(pk=notification.pk).update(
-                email_status=status, email_error=str(exc)[:2000]
+        except Exception as exc:  # any backend failure is recorded and retried later
+            given_up = attempts >= MAX_EMAIL_ATTEMPTS
+            ours.update(
+                email_status=EmailStatus.FAILED if given_up else EmailStatus.PENDING,
+                email_next_attempt_at=None if given_up else at + email_retry_delay(attempts),
+                email_locked_until=None,
+                email_error=str(exc)[:2000] or exc.__class__.__name__,
             )
             failed += 1
+            if isinstance(exc, SoftTimeLimitExceeded):
+                raise  # the task's time is up: the row is handed back, the rest wait
         else:
-            Notification.objects.filter(pk=notification.pk).update(
-                email_status=EmailStatus.SENT, emailed_at=at, email_error=""
+            ours.update(
+                email_status=EmailStatus.SENT,
+                emailed_at=at,
+                email_error="",
+                email_next_attempt_at=None,
+                email_locked_until=None,
             )
             sent += 1
     return EmailDrainResult(sent=sent, failed=failed)
+
+
+@transaction.atomic
+def notification_email_resend(*, notification: Notification, at: datetime) -> Notification:
+    """Sends a given-up e-mail again (the operator's or the reseller's "send again"): it is
+    due at once with a fresh series of attempts. Only a `failed` e-mail: a pending one is
+    still being retried, a sent one was delivered."""
+    if not Notification.objects.filter(pk=notification.pk, email_status=EmailStatus.FAILED).update(
+        email_status=EmailStatus.PENDING,
+        email_attempts=0,
+        email_next_attempt_at=at,
+        email_locked_until=None,
+        email_error="",
+    ):
+        raise Conflict(
+            _("Отправить снова можно только e-mail, отправка которого не удалась."),
+            field="email_status",
+        )
+    transaction.on_commit(_schedule_email_drain)
+    notification.refresh_from_db()
+    return notification
 
 
 def notification_mark_read(*, notification: Notification, at: datetime) -> Notification:

@@ -19,10 +19,11 @@ from accounts.panel import (
     reseller_required,
 )
 from accounts.selectors import client_list
+from config.errors import ApplicationError
 
 from .forms import JournalFilterForm
 from .selectors import notification_get, notification_list, notification_unread_count
-from .services import notification_mark_read
+from .services import notification_email_resend, notification_mark_read
 
 # The activation data (S9) and the other payload fields people read, in this order.
 PAYLOAD_FIELDS = (
@@ -83,4 +84,20 @@ def notification_read(request: PanelRequest, notification_id: int) -> HttpRespon
     )
     notification_mark_read(notification=notification, at=timezone.now())
     messages.success(request, _("Уведомление отмечено как прочитанное."))
+    return redirect("notifications:detail", notification_id=notification.pk)
+
+
+@require_POST
+@reseller_required
+def notification_resend(request: PanelRequest, notification_id: int) -> HttpResponse:
+    """ "Send again" for an e-mail the drain gave up on (after its last attempt)."""
+    notification = found_or_404(
+        notification_get, reseller=request.reseller, notification_id=notification_id
+    )
+    try:
+        notification_email_resend(notification=notification, at=timezone.now())
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("E-mail поставлен в очередь на отправку."))
     return redirect("notifications:detail", notification_id=notification.pk)

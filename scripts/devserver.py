@@ -32,12 +32,17 @@ def _die_with_parent() -> None:
 def _commands(port: int, *, sqlite: bool) -> dict[str, list[str]]:
     python = sys.executable
     var_dir = BASE_DIR / "var"
-    # SQLite allows one writer at a time: a single-threaded worker avoids lock waits. With
-    # PostgreSQL a few threads let the every-minute drains run beside the nightly sync.
-    pool = ["--pool=solo"] if sqlite else ["--pool=threads", "--concurrency=4"]
+    # SQLite allows one writer at a time: a single-process worker avoids lock waits (and so
+    # runs one job at a time; EMAIL_TIMEOUT still bounds a stalled SMTP server). With
+    # PostgreSQL four processes let the e-mail, ESET and billing queues run side by side;
+    # prefork, because it is the pool that enforces the tasks' time limits.
+    pool = ["--pool=solo"] if sqlite else ["--pool=prefork", "--concurrency=4"]
+    from config.celery import QUEUES
+
+    queues = ["-Q", ",".join(QUEUES)]
     return {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker": [python, "-m", "celery", "-A", "config", "worker", "-l", "info", *pool],
+        "worker": [python, "-m", "celery", "-A", "config", "worker", "-l", "info", *queues, *pool],
         "beat": [
             python,
             "-m",

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.utils import timezone
 
 from billing.models import Charge
 from billing.services import payment_register
@@ -59,3 +60,58 @@ def test_nightly_chain_from_beat_schedule_runs_on_a_real_worker():
     assert december.seat_days == 17 * 2 + 4
     assert december.amount == Decimal("122.58")
     assert SeatChange.objects.filter(status="pending").count() == 0
+
+
+def queued(queue: str) -> int:
+    with app.connection_for_read() as connection:
+        return connection.default_channel.queue_declare(queue=queue).message_count
+
+
+def test_a_stalled_smtp_server_does_not_stop_the_eset_drain(settings):
+    """A payment's after-commit requests land in their own queues; a worker consuming all
+    of them orders the licence at ESET while the e-mail drain waits on an SMTP server that
+    accepts and never answers, and that drain ends by EMAIL_TIMEOUT, not never."""
+    from eset_gateway.models import CommandState, GatewayCommand
+    from notifications.models import EmailStatus, Notification
+    from tests.notifications.test_email_delivery import StalledSmtpServer
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    threaded = settings.IS_POSTGRES  # SQLite's test database takes one writer at a time
+    with StalledSmtpServer() as smtp:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = (
+            "127.0.0.1",
+            smtp.port,
+            False,
+        )
+        settings.EMAIL_TIMEOUT = 4 if threaded else 1
+        plan = ResellerPlanFactory()
+        client = ClientFactory(reseller=plan.reseller)
+        order = order_create(client=client, reseller_plan=plan, seats=2)
+        # Now, not a day of the scenario: the worker's drain reads the clock.
+        sub = order_confirm(order=order, at=timezone.now())
+        payment_register(client=client, amount=Decimal("5000.00"), at=timezone.now())
+        # Each request waits in its own queue.
+        assert (queued("eset"), queued("email"), queued("billing")) == (1, 1, 0)
+        command = GatewayCommand.objects.get(subscription=sub)
+
+        pool = {"pool": "threads", "concurrency": 2} if threaded else {"pool": "solo"}
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=60, **pool):
+            assert wait_for(lambda: GatewayCommand.objects.get(pk=command.pk).state == "done")
+            if threaded:
+                # The licence was ordered while the e-mail drain was still stuck.
+                assert Notification.objects.filter(email_status=EmailStatus.SENDING).exists()
+            assert wait_for(
+                lambda: (
+                    not Notification.objects.filter(email_status=EmailStatus.SENDING).exists()
+                    and Notification.objects.filter(email_attempts__gte=1).exists()
+                ),
+                timeout=60,
+            )
+        assert GatewayCommand.objects.get(pk=command.pk).state == CommandState.DONE
+        tried = Notification.objects.filter(email_attempts__gte=1)
+        assert {n.email_status for n in tried} == {EmailStatus.PENDING}
+        assert all("timed out" in n.email_error for n in tried)
+        assert smtp.held  # the server was reached, and never answered
+        assert (queued("eset"), queued("email"), queued("billing")) == (0, 0, 0)

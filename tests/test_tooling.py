@@ -168,7 +168,12 @@ def test_devserver_starts_web_worker_and_beat():
     commands = devserver._commands(8123, sqlite=True)
     assert set(commands) == {"web", "worker", "beat"}
     assert "--pool=solo" in commands["worker"]
-    assert "--pool=threads" in devserver._commands(8123, sqlite=False)["worker"]
+    # Prefork with PostgreSQL: the one pool that enforces the tasks' time limits.
+    postgres = devserver._commands(8123, sqlite=False)["worker"]
+    assert "--pool=prefork" in postgres
+    # The worker consumes every queue (e-mail, ESET, billing), whatever the database.
+    for worker in (commands["worker"], postgres):
+        assert worker[worker.index("-Q") + 1] == "email,eset,billing"
     assert commands["web"][-2:] == ["127.0.0.1:8123", "--noreload"]
     assert commands["worker"][2:6] == ["celery", "-A", "config", "worker"]
     assert commands["beat"][2:6] == ["celery", "-A", "config", "beat"]
@@ -212,3 +217,4 @@ def test_compose_has_one_beat_and_health_checks_everywhere():
     assert "ESET_API_URL: http://web:8000/eset-mock/api/" in text
     assert "celery -A config beat" in services["beat"]
     assert "celery -A config worker" in services["worker"]
+    assert "-Q email,eset,billing" in services["worker"]

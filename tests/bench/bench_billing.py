@@ -241,7 +241,11 @@ def main() -> None:
     common.say(f"billing_run: data written in {time.perf_counter() - started:.1f} s")
 
     timed = common.run_timed(
-        [common.PYTHON, "manage.py", "billing_run", "--date", day.isoformat()],
+        # On that day's clock (tests/at.py): billing_run refuses a day after today.
+        [
+            *(common.PYTHON, "-m", "tests.at", day.isoformat()),
+            *("manage.py", "billing_run", "--date", day.isoformat()),
+        ],
         env=common.child_env(name),
     )
     common.say("billing_run: " + timed.stdout.strip())

@@ -1,7 +1,8 @@
 """Runs `manage.py ARGS` in this process with a kill point, for the crash tests.
 
-    python -m tests.faults.killpoint [--kill-at K] [--after] [--chunk N] -- billing_run --date D
-    python -m tests.faults.killpoint --count [--chunk N] -- billing_run --date D
+    python -m tests.faults.killpoint [--kill-at K] [--after] [--chunk N] [--today D] \
+        -- billing_run --date D
+    python -m tests.faults.killpoint --count [--chunk N] [--today D] -- billing_run --date D
     python -m tests.faults.killpoint --build
     python -m tests.faults.killpoint --snapshot D|-
 
@@ -65,6 +66,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--chunk", type=int)
     parser.add_argument("--build", action="store_true")
     parser.add_argument("--snapshot")
+    # The clock on that Moscow day (tests/at.py): the run's day is not after "today".
+    parser.add_argument("--today", type=date.fromisoformat)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     options = parser.parse_args(argv)
     command = options.command[1:] if options.command[:1] == ["--"] else options.command
@@ -102,6 +105,10 @@ def main(argv: list[str]) -> int:
         for module, name in names:
             setattr(module, name, options.chunk)
     point = KillPoint(kill_at=options.kill_at, after=options.after)
+    if options.today:
+        from tests.at import on_day
+
+        on_day(options.today).start()
     with connection.execute_wrapper(point):
         if options.count:
             with transaction.atomic():

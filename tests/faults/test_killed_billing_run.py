@@ -35,7 +35,7 @@ DAY = billing_world.RUN_DAY.isoformat()
 # Clients per transaction in the killed runs: the world's 22 clients span six of them in
 # each phase of the run, so that kills land between commits as well as inside them.
 CHUNK = "4"
-RUN = ["--chunk", CHUNK, "--", "billing_run", "--date", DAY]
+RUN = ["--chunk", CHUNK, "--today", DAY, "--", "billing_run", "--date", DAY]
 SEEDS = [11, 22, 33]
 
 pytestmark = pytest.mark.django_db(transaction=True)
