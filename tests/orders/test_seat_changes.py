@@ -11,7 +11,7 @@ import pytest
 from billing.models import BalanceEntry, Charge
 from billing.selectors import client_available_balance
 from billing.services import billing_run, payment_register
-from config.errors import Conflict, ValidationError
+from config.errors import Conflict, InsufficientFunds
 from eset_gateway.models import CommandKind, GatewayCommand
 from notifications.models import Notification, NotificationKind
 from orders.models import SeatChange, SeatChangeStatus, Subscription, SubscriptionStatus
@@ -175,7 +175,7 @@ def test_increase_refused_at_request_for_lack_of_funds_writes_nothing():
     _, client, sub = seed_active(pay="561.28")  # 483.87 + 77.41: one kopeck short
     assert available(client) == Decimal("77.41")
     before = snapshot()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InsufficientFunds) as exc:
         seat_change_request(subscription=sub, seats=6, at=msk(2026, 12, 20, 0, 10))
     assert exc.value.field == "seats"
     assert exc.value.code == "insufficient_funds"
@@ -241,7 +241,7 @@ def test_rejection_and_refusal_show_money_in_kopecks():
     owner_note = Notification.objects.get(
         subscription=sub, kind=NotificationKind.SEAT_CHANGE_REJECTED, recipient=client.owner
     )
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InsufficientFunds) as exc:
         seat_change_request(subscription=sub, seats=9, at=msk(2026, 12, 21, 12))
     # Regression (fixed in 2a79986), SQLite only: the Sum of open charges came back with
     # 12 decimal places, so amount_due read "69.350000000000" and the refusal
