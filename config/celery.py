@@ -18,6 +18,7 @@ ESET_SYNC_TASK = "eset_gateway.tasks.eset_sync_task"
 GATEWAY_DRAIN_TASK = "eset_gateway.tasks.gateway_drain_task"
 EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
+IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
 
 app.conf.beat_schedule = {
     # 00:30 MSK: the ESET seat sync, then (chained, when it has finished) the billing run.
@@ -29,4 +30,6 @@ app.conf.beat_schedule = {
     "licence-reconciliation": {"task": RECONCILE_TASK, "schedule": crontab(hour=3, minute=0)},
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
+    # 04:15 MSK: Idempotency-Key records older than a week (DESIGN.md §9) are deleted.
+    "idempotency-purge": {"task": IDEMPOTENCY_PURGE_TASK, "schedule": crontab(hour=4, minute=15)},
 }
