@@ -7,7 +7,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from config.errors import ValidationError
+from config.errors import Conflict, ValidationError
 
 from .audit import audit_record
 from .models import AuditAction, Client, Membership, Reseller
@@ -65,9 +65,9 @@ def _user_create(*, username: str, email: str, password: str | None) -> UserMode
                 user.set_unusable_password()
             user.save()
     except IntegrityError:
-        raise ValidationError(
-            _("Пользователь с таким e-mail уже существует."), field="email"
-        ) from None
+        # Another account holds the login: the state refuses it (409 in the API), the input
+        # itself is well formed.
+        raise Conflict(_("Пользователь с таким e-mail уже существует."), field="email") from None
     return user
 
 

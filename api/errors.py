@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +25,16 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import ApplicationError
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self, limit: int | None):
+        super().__init__(
+            _("Тело запроса больше %(size)s байт.") % {"size": limit}, code=self.default_code
+        )
 
 
 def error_body(code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> dict:
@@ -64,6 +76,10 @@ def _code(exc: exceptions.APIException) -> str:
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised by Django while DRF reads the body (the Idempotency-Key fingerprint or the
+        # parser): without this, Django's text 400 page.
+        exc = PayloadTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, Http404):
         # Never Django's message ("No Order matches the given query."): it names the model.
         exc = exceptions.NotFound()
@@ -109,7 +125,8 @@ ERROR_DESCRIPTIONS = {
     404: "Not found: unknown, or another tenant's (its existence is never confirmed).",
     409: "The object's state refuses the request, or the Idempotency-Key was used for "
     "another request.",
-    415: "The body is not JSON (or form data).",
+    413: "The body is larger than the limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).",
+    415: "The body is not JSON: the API reads `application/json` only.",
     429: "Too many requests for this token; `Retry-After` says when to come back.",
 }
 
@@ -125,4 +142,4 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
 READ = (401, 403, 429)
 LIST = (400, *READ)
 DETAIL = (401, 403, 404, 429)
-WRITE = (400, 401, 403, 404, 409, 415, 429)
+WRITE = (400, 401, 403, 404, 409, 413, 415, 429)

@@ -29,7 +29,9 @@ from plans.models import ResellerPlan, VendorPlan
 
 from .tenancy import request_tenant
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years 1000-9999: the schema's pattern and the server's check are this one expression.
+MONTH_PATTERN = r"^([1-9][0-9]{3})-(0[1-9]|1[0-2])$"
+MONTH_RE = re.compile(MONTH_PATTERN)
 MAX_ID = 2**63 - 1
 
 
@@ -41,12 +43,12 @@ class MonthField(forms.CharField):
         if value in self.empty_values:
             return None
         match = MONTH_RE.match(value)
-        if not match or int(match.group(1)) < 1:
+        if not match:
             raise forms.ValidationError(_("Укажите месяц в виде ГГГГ-ММ, например 2026-12."))
         return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"})
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-12"})
 class MonthFilter(df.Filter):
     field_class = MonthField
 

@@ -24,7 +24,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,9 +36,12 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 
+# Printable ASCII without the space, as _key() checks.
+KEY_PATTERN = r"^[!-~]{1,255}$"
+
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=HEADER,
-    type=OpenApiTypes.STR,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -64,9 +66,7 @@ def _key(request: Request) -> str | None:
 
 
 def _fingerprint(request: Request) -> str:
-    data = request.data
-    if hasattr(data, "lists"):  # a QueryDict (form data): keep repeated values
-        data = {k: v if len(v) > 1 else v[0] for k, v in data.lists()}
+    data = request.data  # JSON only (api.parsers): a 413 or a 415 is raised here
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     text = f"{request.method}\n{request.path}\n{body}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,6 +1,7 @@
 """Page-number pagination for every list: a page size the caller may choose up to a cap,
 and a bad `page` or `page_size` answered with a 400 that names the parameter (DRF's own
-would silently fall back to the default size, or answer 404 for a page past the end)."""
+would silently fall back to the default size, or answer 404 for a page past the end).
+An empty `page=` or `page_size=` is a 400 too, as any empty parameter but a text one."""
 
 from __future__ import annotations
 
@@ -14,8 +15,13 @@ MAX_PAGE_SIZE = 100
 
 
 def _positive(raw: str | None, *, name: str, default: int, cap: int | None = None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    if raw == "":
+        # As an empty filter (api.filters.FilterSet): a mistake to show, not a default.
+        raise ValidationError(
+            {name: [_("Пустое значение: укажите значение или уберите параметр.")]}
+        )
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ValidationError({name: [_("Укажите целое число не меньше 1.")]})
     value = int(raw)

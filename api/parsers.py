@@ -1,5 +1,9 @@
 """JSON with exact decimals: a number in a body (`"amount": 100.10`) is read as a Decimal,
-never as a float, so that a kopeck is never lost on the way to the money rules."""
+never as a float, so that a kopeck is never lost on the way to the money rules.
+
+The API reads JSON only (issue 9): a form body would read as "no fields", and DRF takes a
+missing boolean of a form as false. A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused by
+Django as it is read (RequestDataTooBig), answered as a 413 by api.errors."""
 
 from __future__ import annotations
 

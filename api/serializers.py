@@ -6,8 +6,11 @@ Moscow offset (USE_TZ, TIME_ZONE)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,11 +18,13 @@ from rest_framework import serializers
 
 from accounts.models import Client
 from billing.models import Charge, ChargeStatus, Payment, ServicePeriod
+from config.errors import ApplicationError
 from core.reasons import Reason
 from eset_gateway.models import EsetLicense
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription
 from plans.models import BillingCycle, ResellerPlan, VendorPlan
+from plans.services import money_clean
 
 from .filters import MAX_ID
 
@@ -34,6 +39,51 @@ DATE_OR_NULL_SCHEMA = serializers.DateField(read_only=True, allow_null=True)
 def money(**kwargs) -> serializers.DecimalField:
     kwargs.setdefault("read_only", True)
     return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+# A seat price: 0 (no margin, a warning in the panel) up to plans.services.MAX_PRICE.
+PRICE_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
+# A payment: more than zero, up to MAX_PRICE.
+AMOUNT_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
+
+
+class PatternDecimalField(serializers.DecimalField):
+    """A decimal string of exactly the schema's pattern (no "", "-", "1.", "01"): what the
+    schema promises is what the server takes. Outside it, the domain's cleaner names the
+    mistake ("more than zero") where it has a word for it. A JSON number is still read
+    exactly (api.parsers) and checked by the domain."""
+
+    pattern = ""
+    allow_zero = False
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(self.pattern, data):
+            try:
+                Decimal(data.strip())
+            except InvalidOperation:
+                return super().to_internal_value(data)  # DRF's "a valid number is required"
+            try:
+                money_clean(data, field=self.field_name or "", allow_zero=self.allow_zero)
+            except ApplicationError as exc:
+                raise serializers.ValidationError(exc.message, code="invalid") from None
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": PRICE_PATTERN})
+class PriceField(PatternDecimalField):
+    pattern = PRICE_PATTERN
+    allow_zero = True
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": AMOUNT_PATTERN})
+class AmountField(PatternDecimalField):
+    pattern = AMOUNT_PATTERN
 
 
 def object_id(**kwargs) -> serializers.IntegerField:
@@ -120,9 +170,7 @@ class PublishedPlanSerializer(serializers.ModelSerializer):
 
 
 class SeatPriceSerializer(serializers.Serializer):
-    seat_price = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+    seat_price = PriceField(
         help_text=_("Абонентская плата за одно рабочее место в месяц, ₽ (S4)."),
     )
 
@@ -137,18 +185,49 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClientCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    # The owner's login (S9): Django's user names are at most 150 characters.
-    email = serializers.CharField(
-        max_length=150, allow_blank=True, help_text=_("E-mail владельца подписок: его логин.")
+# What accounts.services accepts: a name with a visible character (it is stripped), an INN
+# of 10 or 12 digits or none.
+NAME_PATTERN = r"\S"
+INN_PATTERN = r"^([0-9]{10}|[0-9]{12})?$"
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField would take 0 or true and store "0", "True"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def name_field(**kwargs) -> serializers.CharField:
+    return StrictCharField(
+        max_length=200, min_length=1, validators=[RegexValidator(NAME_PATTERN)], **kwargs
     )
-    inn = serializers.CharField(max_length=12, allow_blank=True, required=False, default="")
+
+
+def inn_field(**kwargs) -> serializers.CharField:
+    return StrictCharField(
+        max_length=12,
+        allow_blank=True,
+        trim_whitespace=False,
+        validators=[RegexValidator(INN_PATTERN)],
+        **kwargs,
+    )
+
+
+class ClientCreateSerializer(serializers.Serializer):
+    name = name_field()
+    # The owner's login (S9): Django's user names are at most 150 characters.
+    email = serializers.EmailField(
+        max_length=150, help_text=_("E-mail владельца подписок: его логин.")
+    )
+    inn = inn_field(required=False, default="")
 
 
 class ClientUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    inn = serializers.CharField(max_length=12, allow_blank=True, required=False)
+    name = name_field(required=False)
+    inn = inn_field(required=False)
 
 
 class BalanceSerializer(serializers.ModelSerializer):
@@ -414,8 +493,8 @@ class PaymentCreatedSerializer(PaymentSerializer):
 
 class PaymentCreateSerializer(serializers.Serializer):
     client = object_id()
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_('Сумма, ₽: строка вида "1234.50".')
+    amount = AmountField(
+        help_text=_('Сумма, ₽: строка вида "1234.50".'),
     )
     method = serializers.ChoiceField(
         choices=Payment.Method.choices, default=Payment.Method.BANK_TRANSFER

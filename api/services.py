@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from config.errors import Conflict, ValidationError
 from core.clock import require_aware
 
-from .models import ApiToken
+from .models import ApiToken, IdempotencyRecord
 
 TOKEN_PREFIX = "esk_"
 # Shown in the list so that people can tell their tokens apart; 4 + 8 characters of the
@@ -81,3 +81,18 @@ def token_touch(*, token: ApiToken, at: datetime) -> None:
 
 
 # --------------------------------------------------------------------------- clients
+
+
+# Stripe keeps keys for 24 hours; a week (DESIGN.md §9) covers a retry after a weekend.
+IDEMPOTENCY_TTL = timedelta(days=7)
+
+
+@transaction.atomic
+def idempotency_records_purge(*, at: datetime) -> int:
+    """Deletes the Idempotency-Key records older than IDEMPOTENCY_TTL at `at`; after that a
+    key may be sent again and does the work again. Returns how many were deleted."""
+    require_aware(at)
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        created_at__lt=at - IDEMPOTENCY_TTL
+    ).delete()
+    return deleted

@@ -61,6 +61,7 @@ urlpatterns = [
         name="docs",
     ),
     path("v1/", include(v1)),
-    # Anything else under /api/ is the API's JSON 404, not Django's HTML page.
-    re_path(r"^.*$", common.NotFoundView.as_view(), name="not-found"),
+    # Anything else under /api/ is the API's JSON 404, not Django's HTML page; [\s\S], not
+    # ".", so that a path with a newline in it (`orders/1%0A/`) is caught too.
+    re_path(r"^[\s\S]*$", common.NotFoundView.as_view(), name="not-found"),
 ]

@@ -22,6 +22,7 @@ ESET_SYNC_TASK = "billing.tasks.eset_sync_task"
 GATEWAY_DRAIN_TASK = "eset_gateway.tasks.gateway_drain_task"
 EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
+IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
 
 # One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
 # server fills only the e-mail queue, ESET's latency only the ESET queue. Every worker
@@ -77,4 +78,6 @@ app.conf.beat_schedule = {
     "licence-reconciliation": {"task": RECONCILE_TASK, "schedule": crontab(hour=3, minute=0)},
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
+    # 04:15 MSK: Idempotency-Key records older than a week (DESIGN.md §9) are deleted.
+    "idempotency-purge": {"task": IDEMPOTENCY_PURGE_TASK, "schedule": crontab(hour=4, minute=15)},
 }

@@ -37,7 +37,7 @@ class Forbidden(ApplicationError):
     """The person's role does not allow the action (accounts.permissions)."""
 
     http_status = 403
-    code = "forbidden"
+    code = "permission_denied"  # as DRF names a 403
 
 
 class Conflict(ApplicationError):

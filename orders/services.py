@@ -72,8 +72,15 @@ def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") ->
         else:
             raise ValidationError(_("Число рабочих мест должно быть целым числом."), field=field)
     vendor = reseller_plan.vendor_plan
-    if not vendor.min_seats <= seats <= vendor.max_seats:
+    if seats < 1:
         raise ValidationError(
+            _("Число рабочих мест должно быть от %(min)s до %(max)s.")
+            % {"min": vendor.min_seats, "max": vendor.max_seats},
+            field=field,
+        )
+    if not vendor.min_seats <= seats <= vendor.max_seats:
+        # The plan's limits, not the request's form: a state conflict (409 in the API).
+        raise Conflict(
             _("Число рабочих мест должно быть от %(min)s до %(max)s.")
             % {"min": vendor.min_seats, "max": vendor.max_seats},
             field=field,
@@ -87,15 +94,15 @@ def _plan_orderable(*, client: Client, reseller_plan: ResellerPlan, by) -> str:
         # Another reseller's plan: not found, its existence stays hidden.
         raise NotFound(_("Тарифный план не найден."), field="reseller_plan")
     if reseller_plan.status != ResellerPlan.Status.ACTIVE:
-        raise ValidationError(_("Тарифный план не активирован."), field="reseller_plan")
+        raise Conflict(_("Тарифный план не активирован."), field="reseller_plan")
     if not reseller_plan.vendor_plan.is_available:
-        raise ValidationError(_("Тарифный план недоступен в каталоге."), field="reseller_plan")
+        raise Conflict(_("Тарифный план недоступен в каталоге."), field="reseller_plan")
     membership = Membership.objects.filter(user=by).first() if by is not None else None
     if membership is not None and membership.client_id is not None:
         if membership.client_id != client.pk:
             raise NotFound(_("Клиент не найден."), field="client")
         if not reseller_plan.is_published:  # S5: clients order published plans only
-            raise ValidationError(_("Тарифный план не опубликован."), field="reseller_plan")
+            raise Conflict(_("Тарифный план не опубликован."), field="reseller_plan")
         return Order.Source.PORTAL
     if membership is not None and membership.reseller_id not in (None, client.reseller_id):
         raise NotFound(_("Клиент не найден."), field="client")
@@ -252,7 +259,7 @@ def seat_change_request(
             )
         seats = _seats_clean(seats, reseller_plan=subscription.reseller_plan)
         if seats == subscription.seats:
-            raise ValidationError(
+            raise Conflict(
                 _("У подписки уже %(seats)s рабочих мест.") % {"seats": seats}, field="seats"
             )
         if seats > subscription.seats:

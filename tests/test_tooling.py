@@ -22,6 +22,7 @@ from config.celery import (
     EMAIL_DRAIN_TASK,
     ESET_SYNC_TASK,
     GATEWAY_DRAIN_TASK,
+    IDEMPOTENCY_PURGE_TASK,
     NIGHTLY_TASK,
     RECONCILE_TASK,
 )
@@ -83,7 +84,14 @@ def test_outbox_drains_fire_every_minute(task):
 def test_the_schedule_has_nothing_else():
     tasks = sorted(e["task"] for e in celery_app.conf.beat_schedule.values())
     assert tasks == sorted(
-        [NIGHTLY_TASK, BILLING_RUN_TASK, RECONCILE_TASK, GATEWAY_DRAIN_TASK, EMAIL_DRAIN_TASK]
+        [
+            NIGHTLY_TASK,
+            BILLING_RUN_TASK,
+            RECONCILE_TASK,
+            GATEWAY_DRAIN_TASK,
+            EMAIL_DRAIN_TASK,
+            IDEMPOTENCY_PURGE_TASK,
+        ]
     )
 
 

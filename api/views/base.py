@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -21,6 +22,7 @@ from ..tenancy import IsClientMember, IsResellerMember, Tenant, request_tenant
 # Ids in paths are whole numbers that fit a bigint; anything else matches no route and
 # gets the API's JSON 404 (api.views.common.NotFoundView).
 ID_REGEX = "[0-9]{1,18}"
+JSON = "application/json"
 
 
 class IdConverter:
@@ -46,6 +48,14 @@ class ApiViewSet(viewsets.GenericViewSet):
     pagination_class = ApiPagination
     filter_backends = [DjangoFilterBackend]
     lookup_value_converter = "api_id"
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # JSON only, even for an empty body: DRF reads an empty form body as a QueryDict,
+        # in which a missing boolean is false (a PUT to auto-renew/ would turn it off).
+        media_type = request.content_type.split(";")[0].strip().lower()
+        if request.method in ("POST", "PUT", "PATCH") and media_type not in ("", JSON):
+            raise UnsupportedMediaType(media_type)
 
     @property
     def tenant(self) -> Tenant:

@@ -189,7 +189,8 @@ def test_create_a_client_with_its_owner(mine):
     ],
 )
 def test_a_bad_client_writes_nothing(mine, body, field):
-    refused(mine.reseller_api, "post", f"{R}/clients/", body, 400, field)
+    taken = body.get("email") == "owner1@api.example"  # a state conflict (issue 9)
+    refused(mine.reseller_api, "post", f"{R}/clients/", body, 409 if taken else 400, field)
 
 
 def test_retrieve_and_update_a_client(mine):
@@ -288,7 +289,9 @@ def test_an_order_with_more_seats(mine):
 )
 def test_an_order_outside_the_plans_limits_writes_nothing(mine, seats, message):
     body = {"client": mine.client.pk, "reseller_plan": mine.plan.pk, "seats": seats}
-    error = refused(mine.reseller_api, "post", f"{R}/orders/", body, 400, "seats")
+    # Bad input is a 400; a count the schema allows but the plan's limits refuse is a 409.
+    status = 409 if seats in (3, 51) else 400
+    error = refused(mine.reseller_api, "post", f"{R}/orders/", body, status, "seats")
     if message:
         assert error["fields"]["seats"] == [message]
 
@@ -296,8 +299,10 @@ def test_an_order_outside_the_plans_limits_writes_nothing(mine, seats, message):
 def test_an_inactive_plan_cannot_be_ordered(mine):
     plan = ResellerPlanFactory(reseller=mine.reseller, status="inactive")
     body = {"client": mine.client.pk, "reseller_plan": plan.pk}
-    error = refused(mine.reseller_api, "post", f"{R}/orders/", body, 400, "reseller_plan")
+    # A state conflict (issue 9): the request is well formed, the plan's state refuses it.
+    error = refused(mine.reseller_api, "post", f"{R}/orders/", body, 409, "reseller_plan")
     assert error["message"] == "Тарифный план не активирован."
+    assert error["code"] == "conflict"
 
 
 def test_confirm_then_cancel_an_order(mine):
@@ -375,7 +380,8 @@ def test_seat_change_request_replaces_the_pending_one(mine):
 )
 def test_a_bad_seat_change_writes_nothing(mine, seats, message):
     url = f"{R}/subscriptions/{mine.subscription.pk}/seat-changes/"
-    error = refused(mine.reseller_api, "post", url, {"seats": seats}, 400, "seats")
+    status = 400 if seats == "x" else 409  # the plan's limits, the subscription's state
+    error = refused(mine.reseller_api, "post", url, {"seats": seats}, status, "seats")
     assert error["fields"]["seats"] == [message]
 
 

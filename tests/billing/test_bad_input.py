@@ -192,7 +192,9 @@ ACCOUNTS = {
 @pytest.mark.parametrize("case", ACCOUNTS.keys())
 def test_accounts_bad_input(w, case):
     call, field = ACCOUNTS[case]
-    refused(lambda: call(w), ValidationError, field)
+    # A login another account holds is the state refusing (409, issue 9), not bad input.
+    error = Conflict if case.startswith("client_duplicate_email") else ValidationError
+    refused(lambda: call(w), error, field)
 
 
 # --------------------------------------------------------------------------- plans
@@ -268,7 +270,9 @@ ORDERS = {
 @pytest.mark.parametrize("case", ORDERS.keys())
 def test_order_create_bad_seats(w, case):
     call, field = ORDERS[case]
-    refused(lambda: call(w), ValidationError, field)
+    # Outside the plan's limits is the plan's state refusing (409, issue 9), not bad input.
+    error = Conflict if case in ("seats_below_min", "seats_above_max") else ValidationError
+    refused(lambda: call(w), error, field)
 
 
 def test_order_another_resellers_plan(w):
@@ -303,7 +307,7 @@ def test_portal_user_orders_an_unpublished_plan(w):
     # S5: clients order published plans only (the reseller still can, from the panel).
     refused(
         lambda: order_create(client=w.a1, reseller_plan=w.unpublished, by=w.a1.owner),
-        ValidationError,
+        Conflict,
         "reseller_plan",
     )
     assert order_create(client=w.a1, reseller_plan=w.unpublished).source == "panel"
@@ -312,7 +316,7 @@ def test_portal_user_orders_an_unpublished_plan(w):
 def test_order_an_inactive_plan(w):
     refused(
         lambda: order_create(client=w.a1, reseller_plan=w.inactive),
-        ValidationError,
+        Conflict,
         "reseller_plan",
     )
 
@@ -320,7 +324,7 @@ def test_order_an_inactive_plan(w):
 def test_order_a_plan_withdrawn_from_the_catalogue(w):
     refused(
         lambda: order_create(client=w.a1, reseller_plan=w.unavailable),
-        ValidationError,
+        Conflict,
         "reseller_plan",
     )
 
@@ -347,7 +351,7 @@ def test_confirm_without_an_aware_moment(w, at):
 
 def test_confirm_after_the_plan_was_deactivated(w):
     reseller_plan_deactivate(reseller_plan=w.plan)
-    refused(lambda: order_confirm(order=w.draft, at=AT), ValidationError, "reseller_plan")
+    refused(lambda: order_confirm(order=w.draft, at=AT), Conflict, "reseller_plan")
 
 
 # --------------------------------------------------------------------------- payments
@@ -460,7 +464,7 @@ def test_billing_run_bad_day(w, day):
 def test_seat_change_out_of_range_or_not_a_count(w, seats):
     refused(
         lambda: seat_change_request(subscription=w.active, seats=seats, at=AT),
-        ValidationError,
+        Conflict if seats in (1, 11) and seats is not True else ValidationError,  # the limits
         "seats",
     )
 
@@ -468,7 +472,7 @@ def test_seat_change_out_of_range_or_not_a_count(w, seats):
 def test_seat_change_to_the_same_count(w):
     refused(
         lambda: seat_change_request(subscription=w.active, seats=5, at=AT),
-        ValidationError,
+        Conflict,
         "seats",
     )
 
@@ -504,7 +508,7 @@ def test_seat_change_refusal_keeps_the_pending_one(w):
     pending = seat_change_request(subscription=w.active, seats=4, at=AT)
     refused(
         lambda: seat_change_request(subscription=w.active, seats=11, at=AT),
-        ValidationError,
+        Conflict,
         "seats",
     )
     pending.refresh_from_db()

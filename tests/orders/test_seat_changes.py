@@ -1,5 +1,5 @@
 """Seat changes (S11, DESIGN.md §4.6): requested any time, applied by the 00:30 Moscow-time
-sync (`orders.services.seat_changes_apply_due`), open charges recomputed from the effective
+sync (`billing.services.seat_changes_apply_due`), open charges recomputed from the effective
 day. The subscription is the seed's (5 seats at 100.00, purchase 60.00, from 14 Dec 2026):
 14-31 Dec 290.32 (closes 31 Dec), 1-12 Jan 193.55 (closes 13 Jan)."""
 
