@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accounts.models import Client, Membership, Reseller
+from accounts.models import AuditEvent, Client, Membership, Reseller
 from accounts.services import client_create, reseller_create
 from config.formats import format_rub
 
@@ -262,3 +262,26 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationF
 
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail of every tenant, for the operator (DESIGN.md §3, §9)."""
+
+    list_display = ("at", "reseller", "client", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type", ("at", admin.DateFieldListFilter))
+    list_select_related = ("reseller", "client", "actor")
+    search_fields = ("reseller__name", "client__name", "actor__username", "=object_id")
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "reseller",
+        "client",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "before",
+        "after",
+    )
+    readonly_fields = fields

@@ -267,7 +267,7 @@ def _clients_chunk(
                 )
             )
             rows["orders_subscriptionevent"].append(
-                (sid, "pending_payment", "active", activated, "оплачено", at, sid)
+                (sid, "pending_payment", "active", activated, "paid", "{}", at, sid)
             )
             rows["notifications_notification"].append(
                 _notification(
@@ -293,6 +293,7 @@ def _clients_chunk(
                         "pending",
                         moment(day),
                         "",
+                        "{}",
                         sid,
                     )
                 )
@@ -456,7 +457,16 @@ TABLES = [
     ),
     (
         "orders_subscriptionevent",
-        ["id", "from_status", "to_status", "day", "reason", "created_at", "subscription_id"],
+        [
+            "id",
+            "from_status",
+            "to_status",
+            "day",
+            "reason",
+            "reason_params",
+            "created_at",
+            "subscription_id",
+        ],
     ),
     (
         "orders_seatchange",
@@ -468,6 +478,7 @@ TABLES = [
             "status",
             "requested_at",
             "reason",
+            "reason_params",
             "subscription_id",
         ],
     ),

@@ -15,6 +15,7 @@ from billing.calendar import seat_days_amount
 from billing.models import BalanceEntry, Charge
 from billing.services import billing_run, eset_sync, payment_register
 from config.errors import Conflict
+from core.reasons import Reason
 from eset_gateway.client import EsetClient
 from eset_gateway.mock.models import MockLicense
 from eset_gateway.mock.views import control_set
@@ -132,7 +133,7 @@ def test_two_seat_change_requests_at_once_leave_the_newer_one_pending():
         assert pending.seats in (a, b)
         replaced = SeatChange.objects.filter(pk__in=[r.pk for r in made]).exclude(pk=pending.pk)
         assert set(replaced.values_list("status", "reason")) <= {
-            (SeatChangeStatus.CANCELLED, "заменено новым запросом")
+            (SeatChangeStatus.CANCELLED, Reason.REPLACED)
         }
     sub.refresh_from_db()
     assert sub.seats == 5  # nothing applied before the sync
