@@ -5,9 +5,11 @@ Everything that differs between a laptop, CI and production comes from the envir
 broker under ``var/`` so that ``make run`` needs no servers.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -20,6 +22,14 @@ SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-change-me-in-production
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the client's address for
+# sign-in throttling (config.proxies); empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR") from _error
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -164,6 +174,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "eset",
+            # A stalled Redis must not hold a request for ever: after these the call fails
+            # like a refused connection (sign-in then goes on unthrottled, README).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
