@@ -9,9 +9,11 @@ import time_machine
 from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import reverse
+from rest_framework.request import Request
 
 from accounts.login_throttle import ADDRESS_FACTOR
 from accounts.models import Membership
+from api.throttling import TokenRateThrottle
 from config.proxies import client_address
 from tests.factories import ResellerFactory, UserFactory
 
@@ -106,3 +108,17 @@ def test_an_untrusted_peer_cannot_dodge_the_lock_with_the_header(settings):
         locked = _post(victim.username, PASSWORD, remote="198.51.100.9", forwarded="1.1.1.200")
     assert locked.status_code == 200
     assert "Слишком много неудачных попыток входа" in locked.content.decode()
+
+
+def test_the_api_throttle_counts_the_same_address(settings):
+    """Anonymous API requests: DRF's own get_ident would believe any X-Forwarded-For."""
+
+    def ident(remote, forwarded):
+        request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        return TokenRateThrottle().get_ident(Request(request))
+
+    settings.TRUSTED_PROXIES = []
+    assert ident("198.51.100.9", "1.2.3.4") == "198.51.100.9"
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    assert ident("10.0.0.5", "1.2.3.4, 203.0.113.7") == "203.0.113.7"
+    assert ident("198.51.100.9", "1.2.3.4") == "198.51.100.9"
