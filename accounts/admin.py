@@ -35,7 +35,7 @@ admin.site.index_title = "Оператор"
 
 def rub(amount: Decimal | None) -> SafeString:
     """Money for an admin column: one line, never wrapped between the digits."""
-    return format_html('<span style="white-space:nowrap">{}</span>', format_rub(amount))
+    return format_html('<span class="rub">{}</span>', format_rub(amount))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -14,6 +14,8 @@ import logging
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.proxies import client_address
+
 from .models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -44,3 +46,8 @@ class TokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request) -> str:
+        # DRF's own reads X-Forwarded-For from anyone when NUM_PROXIES is unset; the address
+        # comes from TRUSTED_PROXIES' header only, as for sign-in (config.proxies).
+        return client_address(request) or "-"

@@ -41,7 +41,14 @@ def _free_port() -> int:
 
 def test_gunicorn_serves_the_app_and_its_static_files_without_debug():
     port = _free_port()
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "test-" + "x" * 50}
+    # As in production behind a proxy that ends TLS and says so in X-Forwarded-Proto.
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "test-" + "x" * 50,
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    }
+    https = {"X-Forwarded-Proto": "https"}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -62,15 +69,25 @@ def test_gunicorn_serves_the_app_and_its_static_files_without_debug():
         deadline = time.monotonic() + 30
         while True:
             try:
-                css = httpx.get(f"http://127.0.0.1:{port}/static/panel/panel.css", timeout=2)
+                css = httpx.get(
+                    f"http://127.0.0.1:{port}/static/panel/panel.css", headers=https, timeout=2
+                )
                 break
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn did not start: {server.stderr.read().decode()[-2000:]}")
                 time.sleep(0.2)
         assert css.status_code == 200 and ".sidebar" in css.text
-        login = httpx.get(f"http://127.0.0.1:{port}/panel/login/", timeout=5)
+        login = httpx.get(f"http://127.0.0.1:{port}/panel/login/", headers=https, timeout=5)
         assert login.status_code == 200 and "Войти" in login.text
+        assert login.headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        )
+        assert "default-src 'self'" in login.headers["Content-Security-Policy"]
+        # Plain HTTP (no proxy header) is sent to HTTPS.
+        plain = httpx.get(f"http://127.0.0.1:{port}/panel/login/", timeout=5)
+        assert plain.status_code == 301
+        assert plain.headers["Location"] == f"https://127.0.0.1:{port}/panel/login/"
     finally:
         server.terminate()
         server.wait(timeout=10)

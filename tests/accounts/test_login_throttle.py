@@ -124,3 +124,91 @@ def test_the_lockout_message_is_in_english_on_request():
             _post(http, url, username, "wrong")
         html = _post(http, url, username, PASSWORD).content.decode()
     assert "Too many failed sign-in attempts. Try again in 10 min." in html
+
+
+# --- Every spelling of a login that Django signs in as one person shares its counter. ---
+
+
+def _fullwidth_first(login: str) -> str:
+    """`ｒeseller` for `reseller`: NFKC turns the fullwidth letter back into ASCII."""
+    return chr(ord(login[0]) + 0xFEE0) + login[1:]
+
+
+def _all_fullwidth(login: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in login)
+
+
+# name: (spelling, does Django sign it in as the user?). The form strips the login and
+# NFKC-normalises it; ModelBackend then compares it exactly, so case differs (SQLite and
+# PostgreSQL compare with case) yet is counted together all the same.
+VARIANTS = {
+    "fullwidth letter": (_fullwidth_first, True),
+    "all fullwidth": (_all_fullwidth, True),
+    "surrounding spaces": (lambda login: f"  {login} ", True),
+    "ideographic space": (lambda login: f"\u3000{login}\u3000", True),
+    "upper case": (str.upper, False),
+    "fullwidth upper case": (lambda login: _all_fullwidth(login.upper()), False),
+}
+
+
+def _username(made) -> str:
+    return made if isinstance(made, str) else made.username
+
+
+def _throttled(response) -> bool:
+    return "Слишком много неудачных попыток входа" in response.content.decode()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("face", FACES)
+def test_wrong_passwords_for_the_login_lock_every_spelling_of_it(face, variant):
+    url_of, make_user = FACES[face]
+    spell, _signs_in = VARIANTS[variant]
+    url, username = url_of(), _username(make_user())
+    with time_machine.travel(START, tick=False):
+        for _ in range(3):
+            assert not _throttled(_post(HttpClient(), url, username, "wrong"))
+        http = HttpClient()
+        response = _post(http, url, spell(username), PASSWORD)
+    assert response.status_code == 200
+    assert _throttled(response)
+    assert "_auth_user_id" not in http.session
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("face", FACES)
+def test_wrong_passwords_for_a_spelling_lock_the_login(face, variant):
+    url_of, make_user = FACES[face]
+    spell, _signs_in = VARIANTS[variant]
+    url, username = url_of(), _username(make_user())
+    with time_machine.travel(START, tick=False):
+        for _ in range(3):
+            assert not _throttled(_post(HttpClient(), url, spell(username), "wrong"))
+        http = HttpClient()
+        response = _post(http, url, username, PASSWORD)
+    assert response.status_code == 200
+    assert _throttled(response)
+    assert "_auth_user_id" not in http.session
+
+
+@pytest.mark.parametrize("variant", [name for name, (_, signs_in) in VARIANTS.items() if signs_in])
+@pytest.mark.parametrize("face", FACES)
+def test_the_spellings_that_share_a_counter_do_sign_in_as_the_user(face, variant):
+    """Why the counter must be shared: unlocked, Django signs these spellings in."""
+    url_of, make_user = FACES[face]
+    spell, _signs_in = VARIANTS[variant]
+    url, username = url_of(), _username(make_user())
+    http = HttpClient()
+    response = _post(http, url, spell(username), PASSWORD)
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username=username)
+    assert http.session["_auth_user_id"] == str(user.pk)
+
+
+def test_another_login_is_not_locked_by_a_locked_one():
+    url = reverse("accounts:login")
+    locked, other = _panel_user("staff@reseller.example"), _panel_user("staff2@reseller.example")
+    with time_machine.travel(START, tick=False):
+        for n in range(3):
+            _post(HttpClient(), url, locked.username, "wrong", address=f"10.0.3.{n}")
+        assert _post(HttpClient(), url, other.username, PASSWORD, "10.0.4.1").status_code == 302

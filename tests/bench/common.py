@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ import psycopg2
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def env_int(name: str, default: int) -> int:
@@ -103,6 +105,12 @@ def child_env(name: str, **extra: str) -> dict[str, str]:
     env["DATABASE_URL"] = db_url(name)
     env.setdefault("LOG_LEVEL", "WARNING")
     env["DEBUG"] = "false"
+    # DEBUG off needs a key of its own; the bench's processes share one so that a session
+    # signed by one is read by another. They talk plain HTTP on loopback: no HTTPS settings.
+    env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+        env.setdefault(name, "false")
+    env.setdefault("SECURE_HSTS_SECONDS", "0")
     # No worker serves the bench: what its processes ask of one must not outlive them.
     env["CELERY_BROKER_URL"] = "memory://"
     env.update(extra)

@@ -35,16 +35,43 @@ def browser() -> Iterator:
         chromium.close()
 
 
+# Reports every Content-Security-Policy violation on every page to the test (DESIGN.md §7):
+# the browser blocks what the policy forbids, and the page may look fine without it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${document.URL}`
+  );
+});
+"""
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context (own cookies) per test, Russian as a Russian user has it."""
+    """A fresh browser context (own cookies) per test, Russian as a Russian user has it.
+
+    Every page it visits must run without a console error or a CSP violation: the test
+    fails at teardown with the list if one happened."""
     context = browser.new_context(
         base_url=live_server.url, locale="ru-RU", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15_000)
+    problems: list[str] = []
+    context.expose_function("__reportCspViolation", lambda text: problems.append(f"CSP: {text}"))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     tab = context.new_page()
+    tab.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text} ({tab.url})")
+            if message.type == "error"
+            else None
+        ),
+    )
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error} ({tab.url})"))
     yield tab
     context.close()
+    assert problems == [], "\n".join(problems)
 
 
 def rub(text: str) -> Decimal:
