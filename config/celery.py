@@ -39,6 +39,8 @@ TASK_ROUTES = {
     RECONCILE_TASK: {"queue": ESET_QUEUE},
     NIGHTLY_TASK: {"queue": BILLING_QUEUE},
     BILLING_RUN_TASK: {"queue": BILLING_QUEUE},
+    # Database housekeeping runs with the billing work.
+    IDEMPOTENCY_PURGE_TASK: {"queue": BILLING_QUEUE},
 }
 
 # (soft, hard) seconds. The soft limit raises inside the task (its transaction rolls back,
@@ -53,6 +55,7 @@ TASK_TIME_LIMITS = {
     RECONCILE_TASK: (1800, 1900),
     NIGHTLY_TASK: (60, 120),
     BILLING_RUN_TASK: (1800, 1900),
+    IDEMPOTENCY_PURGE_TASK: (300, 360),
 }
 
 app.conf.task_queues = [Queue(name) for name in QUEUES]

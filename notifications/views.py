@@ -20,6 +20,7 @@ from accounts.panel import (
 )
 from accounts.selectors import client_list
 from config.errors import ApplicationError
+from config.forms import report_domain_error
 
 from .forms import JournalFilterForm
 from .selectors import notification_get, notification_list, notification_unread_count
@@ -97,7 +98,7 @@ def notification_resend(request: PanelRequest, notification_id: int) -> HttpResp
     try:
         notification_email_resend(notification=notification, at=timezone.now())
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_domain_error(request, exc)
     else:
         messages.success(request, _("E-mail поставлен в очередь на отправку."))
     return redirect("notifications:detail", notification_id=notification.pk)
