@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from eset_gateway.sync import SyncResult, sync_run
 
 from accounts.models import Client
 from config.db import bulk_set
@@ -23,6 +22,7 @@ from core.money import ZERO, money
 from core.reasons import Reason
 from eset_gateway.client import EsetClient
 from eset_gateway.outbox import CommandSpec, commands_enqueue
+from eset_gateway.sync import SyncResult, sync_run
 from notifications.models import NotificationKind
 from notifications.services import NotificationSpec, notify, owner_spec
 from orders.models import Subscription, SubscriptionStatus

@@ -107,6 +107,7 @@ def vendor_plan(db) -> VendorPlan:
     return VendorPlan.objects.create(
         name="ESET PROTECT Advanced",
         product_code="EPA-TEST",
+        eset_product_code=111,
         min_seats=1,
         max_seats=500,
         purchase_price=Decimal("80.00"),
@@ -134,6 +135,10 @@ def make_subscription(db, vendor_plan):
                 name=f"Client {n} LLC",
                 email=f"office{n}@client.example",
                 owner=user,
+                address_state="Московская область",
+                address_city="Химки",
+                address_street=f"ул. Победы, д. {n}",
+                address_zip="141400",
             )
         reseller_plan, _ = ResellerPlan.objects.get_or_create(
             reseller=client.reseller,
@@ -183,9 +188,9 @@ def make_command():
         if kind == CommandKind.CREATE:
             payload = {
                 "product_code": subscription.reseller_plan.vendor_plan.product_code,
+                "eset_product_code": subscription.reseller_plan.vendor_plan.eset_product_code,
                 "quantity": quantity if quantity is not None else subscription.seats,
                 "company_name": subscription.client.name,
-                "reference": f"sub-{subscription.pk}",
             }
         elif kind == CommandKind.CHANGE_QUANTITY:
             payload = {"quantity": quantity}
