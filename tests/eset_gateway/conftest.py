@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Client, Reseller
 from core.clock import MOSCOW
-from eset_gateway.client import EsetClient
+from eset_gateway.client import Address, EsetClient
 from eset_gateway.mock import views as mock_views
 from eset_gateway.models import CommandKind, GatewayCommand
 from orders.models import Order, OrderStatus, SeatChange, Subscription, SubscriptionStatus
@@ -65,6 +65,27 @@ def eset(sleeps):
     yield make
     for client in clients:
         client.close()
+
+
+ADDRESS = Address(
+    state="Московская область", city="Химки", street_address="ул. Победы, д. 3", zip_code="141400"
+)
+
+
+def customer_make(client: EsetClient, n: int = 1) -> str:
+    """An MSP and an MSP Customer under it at the mock, made through the client: the
+    customer's company id."""
+    msp = client.create_msp(
+        name=f"Reseller {n}",
+        email=f"billing{n}@reseller.example",
+        custom_identifier=f"reseller-{n}",
+    )
+    return client.create_customer(
+        name=f"Client {n}",
+        address=ADDRESS,
+        parent_company_id=msp,
+        custom_identifier=f"client-{n}",
+    )
 
 
 def mock_settle(timeout: float = 5.0) -> None:
