@@ -76,9 +76,10 @@ def test_a_billing_run_and_the_sync_of_its_closing_day_race():
     )
     assert Notification.objects.filter(kind="seats_changed").count() == 6
     assert BalanceEntry.objects.filter(kind="charge").count() == 6
-    remote = dict(MockLicense.objects.values_list("reference", "quantity"))
+    remote = dict(MockLicense.objects.values_list("public_license_id", "quantity"))
+    local_ids = dict(EsetLicense.objects.values_list("subscription_id", "public_license_id"))
     for sub in subs:
-        assert remote[f"sub-{sub.pk}"] == seats[sub.pk]
+        assert remote[local_ids[sub.pk]] == seats[sub.pk]
         december, january = Charge.objects.filter(subscription=sub).order_by("date_from")
         # Sync first: 31 Dec is billed at the new count; run first: December closed at the
         # old count and the new one bills from 1 January (§4.6). Never both, never neither.
