@@ -133,7 +133,18 @@ class SeatPriceSerializer(serializers.Serializer):
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "inn", "email", "balance", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "inn",
+            "email",
+            "address_state",
+            "address_city",
+            "address_street",
+            "address_zip",
+            "balance",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -144,6 +155,17 @@ class ClientCreateSerializer(serializers.Serializer):
         max_length=150, allow_blank=True, help_text=_("E-mail владельца подписок: его логин.")
     )
     inn = serializers.CharField(max_length=12, allow_blank=True, required=False, default="")
+    # ESET's company of the client needs an address: without it an order is refused.
+    address_state = serializers.CharField(
+        max_length=100, allow_blank=True, required=False, default=""
+    )
+    address_city = serializers.CharField(
+        max_length=100, allow_blank=True, required=False, default=""
+    )
+    address_street = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, default=""
+    )
+    address_zip = serializers.CharField(max_length=20, allow_blank=True, required=False, default="")
 
 
 class ClientUpdateSerializer(serializers.Serializer):
