@@ -267,7 +267,7 @@ def _clients_chunk(
                 )
             )
             rows["orders_subscriptionevent"].append(
-                (sid, "pending_payment", "active", activated, "оплачено", at, sid)
+                (sid, "pending_payment", "active", activated, "paid", "{}", at, sid)
             )
             rows["notifications_notification"].append(
                 _notification(
@@ -293,6 +293,7 @@ def _clients_chunk(
                         "pending",
                         moment(day),
                         "",
+                        "{}",
                         sid,
                     )
                 )
@@ -342,7 +343,20 @@ def _clients_chunk(
             )
             balance = rows["billing_balanceentry"][-1][3]
         rows["accounts_client"].append(
-            (cid, f"Клиент {cid}", f"50{cid:08d}", email, balance, history_at, cid, reseller)
+            (
+                cid,
+                f"Клиент {cid}",
+                f"50{cid:08d}",
+                email,
+                balance,
+                history_at,
+                cid,
+                reseller,
+                "Московская область",
+                "Химки",
+                f"ул. Победы, д. {cid}",
+                "141400",
+            )
         )
     for table, columns in TABLES:
         if table in rows:
@@ -417,7 +431,20 @@ TABLES = [
     ("auth_user", USER_COLUMNS),
     (
         "accounts_client",
-        ["id", "name", "inn", "email", "balance", "created_at", "owner_id", "reseller_id"],
+        [
+            "id",
+            "name",
+            "inn",
+            "email",
+            "balance",
+            "created_at",
+            "owner_id",
+            "reseller_id",
+            "address_state",
+            "address_city",
+            "address_street",
+            "address_zip",
+        ],
     ),
     ("accounts_membership", ["id", "role", "client_id", "user_id", "reseller_id"]),
     (
@@ -456,7 +483,16 @@ TABLES = [
     ),
     (
         "orders_subscriptionevent",
-        ["id", "from_status", "to_status", "day", "reason", "created_at", "subscription_id"],
+        [
+            "id",
+            "from_status",
+            "to_status",
+            "day",
+            "reason",
+            "reason_params",
+            "created_at",
+            "subscription_id",
+        ],
     ),
     (
         "orders_seatchange",
@@ -468,6 +504,7 @@ TABLES = [
             "status",
             "requested_at",
             "reason",
+            "reason_params",
             "subscription_id",
         ],
     ),
