@@ -28,6 +28,11 @@ class ClientForm(forms.Form):
         help_text=_("Логин владельца подписок: ему приходят активационные данные."),
     )
     inn = forms.CharField(label=_("ИНН"), max_length=12, required=False)
+    # ESET requires an address for every client company (Company/Create/customer).
+    address_state = forms.CharField(label=_("Регион"), max_length=100)
+    address_city = forms.CharField(label=_("Город"), max_length=100)
+    address_street = forms.CharField(label=_("Улица, дом"), max_length=200)
+    address_zip = forms.CharField(label=_("Индекс"), max_length=20)
 
 
 class ClientSearchForm(forms.Form):

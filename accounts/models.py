@@ -27,6 +27,12 @@ class Client(models.Model):
     name = models.CharField("название", max_length=200)
     inn = models.CharField("ИНН", max_length=12, blank=True)
     email = models.EmailField("контактный e-mail")
+    # The address ESET requires of every customer company (Company/Create/customer):
+    # asked for by the client form, checked when an order is confirmed.
+    address_state = models.CharField(_("регион"), max_length=100, blank=True)
+    address_city = models.CharField(_("город"), max_length=100, blank=True)
+    address_street = models.CharField(_("улица, дом"), max_length=200, blank=True)
+    address_zip = models.CharField(_("индекс"), max_length=20, blank=True)
     # The subscription owner: receives activation data (S9).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_clients"

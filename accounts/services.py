@@ -96,17 +96,30 @@ def client_create(
     email: str,
     inn: str = "",
     password: str | None = None,
+    address_state: str = "",
+    address_city: str = "",
+    address_street: str = "",
+    address_zip: str = "",
     by=None,
 ) -> Client:
     """A client of the reseller; its owner (who receives activation data, S9) is a user
-    whose login is the client's e-mail."""
+    whose login is the client's e-mail. The address may be left for later (the API and
+    the admin do not ask for it): an order is then refused until it is given."""
     name = _clean_name(name)
     email = _clean_email(email)
     inn = _clean_inn(inn)
+    address = _clean_address(
+        address_state=address_state,
+        address_city=address_city,
+        address_street=address_street,
+        address_zip=address_zip,
+    )
     if not reseller.is_active:
         raise ValidationError(_("Реселлер неактивен."), field="reseller")
     owner = _user_create(username=email, email=email, password=password)
-    client = Client.objects.create(reseller=reseller, name=name, email=email, inn=inn, owner=owner)
+    client = Client.objects.create(
+        reseller=reseller, name=name, email=email, inn=inn, owner=owner, **address
+    )
     Membership.objects.create(user=owner, client=client, role=Membership.Role.OWNER)
     audit_record(
         action=AuditAction.CLIENT_CREATED,
@@ -114,14 +127,45 @@ def client_create(
         client_id=client.pk,
         by=by,
         obj=client,
-        after={"name": name, "email": email, "inn": inn},
+        after={"name": name, "email": email, "inn": inn, **address},
     )
     return client
 
 
+def _clean_address(**fields: str) -> dict[str, str]:
+    limits = {"address_state": 100, "address_city": 100, "address_street": 200, "address_zip": 20}
+    clean: dict[str, str] = {}
+    for name, value in fields.items():
+        value = (value or "").strip()
+        if len(value) > limits[name]:
+            raise ValidationError(_("Не длиннее %(n)s символов.") % {"n": limits[name]}, field=name)
+        clean[name] = value
+    return clean
+
+
+CLIENT_ADDRESS_FIELDS = ("address_state", "address_city", "address_street", "address_zip")
+
+
+def client_address_require(*, client: Client) -> None:
+    """ESET creates a client's company only with its address (Company/Create/customer):
+    a client without one is refused here, naming the field, before a licence is ordered,
+    rather than by a command that would fail at ESET."""
+    for name in CLIENT_ADDRESS_FIELDS:
+        if not (getattr(client, name) or "").strip():
+            raise ValidationError(
+                _("Укажите адрес клиента (регион, город, улица и дом, индекс): ESET требует его."),
+                field=name,
+            )
+
+
 @transaction.atomic
 def client_update(
-    *, client: Client, name: str | None = None, inn: str | None = None, by=None
+    *,
+    client: Client,
+    name: str | None = None,
+    inn: str | None = None,
+    address: dict[str, str] | None = None,
+    by=None,
 ) -> Client:
     """The client's name and INN, checked by the same rules as client_create. The e-mail
     is not changed here: it is the owner's login (S9)."""
@@ -130,6 +174,8 @@ def client_update(
         changes["name"] = _clean_name(name)
     if inn is not None:
         changes["inn"] = _clean_inn(inn)
+    if address is not None:
+        changes.update(_clean_address(**{k: address.get(k, "") for k in CLIENT_ADDRESS_FIELDS}))
     if changes:
         before = {key: getattr(client, key) for key in changes}
         Client.objects.filter(pk=client.pk).update(**changes)

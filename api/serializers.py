@@ -181,13 +181,27 @@ class SeatPriceSerializer(serializers.Serializer):
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "inn", "email", "balance", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "inn",
+            "email",
+            "address_state",
+            "address_city",
+            "address_street",
+            "address_zip",
+            "balance",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 # What accounts.services accepts: a name with a visible character (it is stripped), an INN
 # of 10 or 12 digits or none.
-NAME_PATTERN = r"\S"
+# Django refuses a NUL character in any text (ProhibitNullCharactersValidator): the schema
+# says so, so that a client generated from it never sends one.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NAME_PATTERN = r"^[^\x00]*\S[^\x00]*$"
 INN_PATTERN = r"^([0-9]{10}|[0-9]{12})?$"
 
 
@@ -203,6 +217,18 @@ class StrictCharField(serializers.CharField):
 def name_field(**kwargs) -> serializers.CharField:
     return StrictCharField(
         max_length=200, min_length=1, validators=[RegexValidator(NAME_PATTERN)], **kwargs
+    )
+
+
+def text_field(*, max_length: int, **kwargs) -> serializers.CharField:
+    """Optional free text (an address line)."""
+    return StrictCharField(
+        max_length=max_length,
+        allow_blank=True,
+        required=False,
+        default="",
+        validators=[RegexValidator(NO_NUL_PATTERN)],
+        **kwargs,
     )
 
 
@@ -223,6 +249,11 @@ class ClientCreateSerializer(serializers.Serializer):
         max_length=150, help_text=_("E-mail владельца подписок: его логин.")
     )
     inn = inn_field(required=False, default="")
+    # ESET's company of the client needs an address: without it an order is refused.
+    address_state = text_field(max_length=100)
+    address_city = text_field(max_length=100)
+    address_street = text_field(max_length=200)
+    address_zip = text_field(max_length=20)
 
 
 class ClientUpdateSerializer(serializers.Serializer):

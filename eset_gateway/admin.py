@@ -3,7 +3,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import CommandState, EsetCustomer, EsetLicense, GatewayCommand, LicenseDrift
+from .models import (
+    CommandState,
+    EsetCustomer,
+    EsetLicense,
+    EsetResellerCompany,
+    GatewayCommand,
+    LicenseDrift,
+)
 from .services import commands_retry_now
 
 
@@ -14,6 +21,25 @@ class EsetCustomerAdmin(admin.ModelAdmin):
     list_select_related = ["client"]
     raw_id_fields = ["client"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(EsetResellerCompany)
+class EsetResellerCompanyAdmin(admin.ModelAdmin):
+    """A reseller's MSP company at ESET. The operator links an existing one by entering
+    its company id here before the reseller's first order; otherwise the gateway creates
+    one (Company/Create/msp) when the first client needs it."""
+
+    list_display = ["id", "reseller", "company_id", "linked_by_operator", "created_at"]
+    list_filter = ["linked_by_operator"]
+    search_fields = ["company_id", "reseller__name"]
+    list_select_related = ["reseller"]
+    raw_id_fields = ["reseller"]
+    readonly_fields = ["created_at"]
+
+    def save_model(self, request: HttpRequest, obj: EsetResellerCompany, form, change) -> None:
+        if not change:
+            obj.linked_by_operator = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(EsetLicense)

@@ -19,13 +19,14 @@ from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 
+from accounts.models import Client
 from config.db import bulk_set
 from notifications.services import NotificationSpec, notify
 
 from . import recording
-from .client import EsetClient, EsetError, EsetRetryableError, EsetTerminalError
+from .client import Address, EsetClient, EsetError, EsetRetryableError, EsetTerminalError
 from .handlers import CommandSnapshot, CompanyDirectory, execute
-from .models import CommandState, GatewayCommand
+from .models import CommandKind, CommandState, EsetLicense, GatewayCommand
 from .recording import Executed, related
 
 logger = logging.getLogger(__name__)
@@ -107,23 +108,47 @@ def _claim(*, at: datetime, limit: int) -> list[GatewayCommand]:
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []
-    return list(
+    commands = list(
         GatewayCommand.objects.filter(pk__in=ids)
         .select_related(
             "subscription__client__owner",
             "subscription__client__reseller",
             "subscription__client__eset_customer",
+            "subscription__client__reseller__eset_company",
             "subscription__reseller_plan__vendor_plan",
             "subscription__eset_license",
         )
         .order_by("id")
+    )
+    # The licences each client's lost orders must not adopt: those the platform knows.
+    creating = {c.subscription.client_id for c in commands if c.kind == CommandKind.CREATE}
+    known: dict[int, set[str]] = {}
+    for client_id, public_id in EsetLicense.objects.filter(
+        subscription__client_id__in=creating
+    ).values_list("subscription__client_id", "public_license_id"):
+        known.setdefault(client_id, set()).add(public_id)
+    for command in commands:
+        command._known_license_ids = frozenset(known.get(command.subscription.client_id, ()))  # type: ignore[attr-defined]
+    return commands
+
+
+def _address(client: Client) -> Address | None:
+    if not (client.address_city and client.address_street):
+        return None
+    return Address(
+        state=client.address_state,
+        city=client.address_city,
+        street_address=client.address_street,
+        zip_code=client.address_zip,
     )
 
 
 def _snapshot(command: GatewayCommand) -> CommandSnapshot:
     subscription = command.subscription
     client = subscription.client
+    reseller = client.reseller
     customer = related(client, "eset_customer")
+    msp = related(reseller, "eset_company")
     lic = related(subscription, "eset_license")
     return CommandSnapshot(
         id=command.pk,
@@ -135,6 +160,14 @@ def _snapshot(command: GatewayCommand) -> CommandSnapshot:
         client_name=client.name,
         company_id=customer.company_id if customer else None,
         public_license_id=lic.public_license_id if lic else None,
+        client_email=client.email,
+        client_inn=client.inn,
+        client_address=_address(client),
+        reseller_id=reseller.pk,
+        reseller_name=reseller.name,
+        reseller_email=reseller.email,
+        reseller_company_id=msp.company_id if msp else None,
+        known_license_ids=getattr(command, "_known_license_ids", frozenset()),
     )
 
 

@@ -22,18 +22,41 @@ class EsetCustomer(models.Model):
         return self.company_id
 
 
+class EsetResellerCompany(models.Model):
+    """A reseller's MSP company at ESET: created by the gateway when the reseller's first
+    client needs one (Company/Create/msp), or linked by the operator to an existing one."""
+
+    reseller = models.OneToOneField(
+        "accounts.Reseller", on_delete=models.PROTECT, related_name="eset_company"
+    )
+    company_id = models.CharField(_("ID компании в ESET"), max_length=64, unique=True)
+    linked_by_operator = models.BooleanField(_("привязана оператором"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("компания реселлера в ESET (MSP)")
+        verbose_name_plural = _("компании реселлеров в ESET (MSP)")
+
+    def __str__(self) -> str:
+        return self.company_id
+
+
 class EsetLicense(models.Model):
     """A subscription's licence at ESET, as last reported by ESET."""
 
     class State(models.TextChoices):
         ACTIVE = "active", _("активна")
         SUSPENDED = "suspended", _("приостановлена")
+        # Replaced at ESET (a product change): no longer in service.
+        OBSOLETE = "obsolete", _("устарела")
 
     subscription = models.OneToOneField(
         "orders.Subscription", on_delete=models.PROTECT, related_name="eset_license"
     )
     public_license_id = models.CharField(max_length=32, unique=True)
-    license_key = models.CharField(max_length=64)
+    # The activation key when ESET provides one (its guide documents no field for it).
+    license_key = models.CharField(max_length=64, blank=True)
+    # ESET's numeric product code, as License/Detail reports it.
     product_code = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)

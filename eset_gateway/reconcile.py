@@ -27,6 +27,7 @@ from .models import (
     CommandState,
     DriftAction,
     DriftKind,
+    EsetCustomer,
     EsetLicense,
     GatewayCommand,
     LicenseDrift,
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 # 03:00 Moscow time: well after the 00:30 sync and the billing run chained to it.
 RECONCILE_TIME = (3, 0)
-RECONCILE_PAGE = 500
+# ESET pages by at most 100 (`take` 1..100).
+RECONCILE_PAGE = 100
 # Clients whose drifts are settled per transaction.
 RECONCILE_CHUNK = 200
 
@@ -95,7 +97,7 @@ def _seen(lic: License) -> Seen:
 
 def _compare_page(page: Sequence[License], *, watermark: int) -> list[_Candidate]:
     """The licences of one page of ESET's listing that differ from the platform's view, or
-    that the platform does not know (linked to a subscription by their reference)."""
+    that the platform does not know (linked to a subscription when only one can be its)."""
     local = {
         row[0]: row[1:]
         for row in EsetLicense.objects.filter(
@@ -105,29 +107,48 @@ def _compare_page(page: Sequence[License], *, watermark: int) -> list[_Candidate
         )
     }
     found: list[_Candidate] = []
-    unknown: list[tuple[License, int | None]] = []
+    unknown: list[License] = []
     for lic in page:
         row = local.get(lic.public_license_id)
         if row is None:
-            number = lic.reference.removeprefix("sub-")
-            linked = int(number) if lic.reference.startswith("sub-") and number.isdigit() else None
-            unknown.append((lic, linked))
+            unknown.append(lic)
             continue
         subscription_id, seats, status = row
         quantity, state = platform_license_view(seats=seats, status=status)
         if drift_kind(seen=_seen(lic), quantity=quantity, state=state):
             found.append(_Candidate(_seen(lic), subscription_id, True, watermark))
     if unknown:
-        exists = set(
-            Subscription.objects.filter(
-                pk__in=[linked for _, linked in unknown if linked is not None]
-            ).values_list("pk", flat=True)
-        )
+        linked = _unknown_owners(unknown)
         found += [
-            _Candidate(_seen(lic), linked if linked in exists else None, False, watermark)
-            for lic, linked in unknown
+            _Candidate(_seen(lic), linked.get(lic.public_license_id), False, watermark)
+            for lic in unknown
         ]
     return found
+
+
+def _unknown_owners(unknown: Sequence[License]) -> dict[str, int]:
+    """The subscription an unknown licence belongs to, when it can only be one: ESET has
+    no reference of the platform's on a licence, so it is the customer's (the client's)
+    only subscription of that ESET product that has no licence recorded."""
+    clients = dict(
+        EsetCustomer.objects.filter(
+            company_id__in={lic.customer_id for lic in unknown}
+        ).values_list("company_id", "client_id")
+    )
+    waiting: dict[tuple[int, str], list[int]] = {}
+    for pk, client_id, code in Subscription.objects.filter(
+        client_id__in=set(clients.values()), eset_license__isnull=True
+    ).values_list("pk", "client_id", "reseller_plan__vendor_plan__eset_product_code"):
+        waiting.setdefault((client_id, str(code)), []).append(pk)
+    owners: dict[str, int] = {}
+    for lic in unknown:
+        owner = clients.get(lic.customer_id)
+        if owner is None:
+            continue
+        candidates = waiting.get((owner, str(lic.product_code)), [])
+        if len(candidates) == 1:
+            owners[lic.public_license_id] = candidates[0]
+    return owners
 
 
 def _missing(seen_ids: set[str], *, watermark: int) -> list[_Candidate]:

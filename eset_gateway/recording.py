@@ -17,7 +17,7 @@ from notifications.services import NotificationSpec, owner_spec, reseller_spec
 
 from .client import EsetTerminalError, License
 from .handlers import Outcome
-from .models import CommandKind, EsetCustomer, EsetLicense, GatewayCommand
+from .models import CommandKind, EsetCustomer, EsetLicense, EsetResellerCompany, GatewayCommand
 
 LICENSE_FIELDS = (
     "public_license_id",
@@ -47,11 +47,9 @@ def license_fields(lic: License, *, at: datetime) -> dict[str, Any]:
     return {
         "public_license_id": lic.public_license_id,
         "license_key": lic.license_key,
-        "product_code": lic.product_code,
+        "product_code": str(lic.product_code),
         "quantity": lic.quantity,
-        "state": (
-            EsetLicense.State.SUSPENDED if lic.state == "suspended" else EsetLicense.State.ACTIVE
-        ),
+        "state": EsetLicense.State(lic.state),
         "updated_at": at,
     }
 
@@ -63,6 +61,12 @@ def licenses_store(*, stored: Sequence[Executed], at: datetime) -> None:
     for item in stored:
         assert item.outcome is not None
         subscription = item.command.subscription
+        reseller = subscription.client.reseller
+        if item.outcome.reseller_company_id and related(reseller, "eset_company") is None:
+            EsetResellerCompany.objects.get_or_create(
+                reseller_id=reseller.pk,
+                defaults={"company_id": item.outcome.reseller_company_id},
+            )
         if item.outcome.company_id and related(subscription.client, "eset_customer") is None:
             EsetCustomer.objects.get_or_create(
                 client_id=subscription.client_id, defaults={"company_id": item.outcome.company_id}
@@ -82,14 +86,23 @@ def licenses_store(*, stored: Sequence[Executed], at: datetime) -> None:
 
 
 def activation_payload(*, command: GatewayCommand, lic: License) -> dict[str, Any]:
+    """The activation data (§12): the public licence ID always, the activation key only
+    when ESET provides one (its guide documents no field for it; the mock does)."""
     subscription = command.subscription
-    return {
-        "license_key": lic.license_key,
-        "public_license_id": lic.public_license_id,
-        "product": subscription.reseller_plan.vendor_plan.name,
-        "seats": lic.quantity,
-        "expires_on": subscription.expires_on.isoformat() if subscription.expires_on else None,
-    }
+    payload: dict[str, Any] = {}
+    if lic.license_key:
+        payload["license_key"] = lic.license_key
+    payload.update(
+        {
+            "public_license_id": lic.public_license_id,
+            "product": subscription.reseller_plan.vendor_plan.name,
+            "seats": lic.quantity,
+            "expires_on": (
+                subscription.expires_on.isoformat() if subscription.expires_on else None
+            ),
+        }
+    )
+    return payload
 
 
 def success_specs(*, command: GatewayCommand, outcome: Outcome) -> list[NotificationSpec]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Client, Membership
+from accounts.services import client_address_require
 from billing.services import (
     ZERO,
     clients_available,
@@ -159,6 +160,14 @@ def order_confirm(*, order: Order, at: datetime, by=None) -> Subscription:
             raise Conflict(_("Заказ уже подтверждён или отменён."), field="order")
         _plan_orderable(client=current.client, reseller_plan=current.reseller_plan, by=None)
         _seats_clean(current.seats, reseller_plan=current.reseller_plan)
+        # Confirming may activate at once (§4.4): what ESET needs to issue the licence is
+        # checked now, before any command is written.
+        client_address_require(client=current.client)
+        if current.reseller_plan.vendor_plan.eset_product_code is None:
+            raise ValidationError(
+                _("У тарифа не указан код продукта в ESET: его задаёт оператор."),
+                field="eset_product_code",
+            )
         current.confirmed_at, current.amount_due = at, order_quote(order=current, day=day)
         _order_move(
             current,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString
 
 from accounts.admin import rub
 from config.errors import ApplicationError
+from eset_gateway.services import available_products
 from plans.models import ResellerPlan, VendorPlan
 from plans.services import (
     reseller_plan_activate,
@@ -24,11 +26,61 @@ from plans.services import (
 )
 
 
+class VendorPlanForm(forms.ModelForm):
+    """The ESET product code is picked from ESET's AvailableProducts, read when the form
+    opens; when ESET cannot be asked, a number is typed (and checked by the model)."""
+
+    class Meta:
+        model = VendorPlan
+        fields = (
+            "name",
+            "product_code",
+            "eset_product_code",
+            "description",
+            "is_available",
+            "min_seats",
+            "max_seats",
+            "purchase_price",
+            "billing_cycle",
+            "suspension_grace_days",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["eset_product_code"]
+        field.required = True
+        products = available_products()
+        if products is None:
+            field.help_text = "ESET недоступен: введите числовой код продукта из AvailableProducts."
+            return
+        choices = [(p.code, f"{p.code} — {p.name}") for p in products]
+        current = self.instance.eset_product_code if self.instance.pk else None
+        if current is not None and current not in {p.code for p in products}:
+            # A code ESET no longer lists stays visible (and must be replaced to save).
+            choices.append((current, f"{current} — нет в AvailableProducts"))
+        self.fields["eset_product_code"] = forms.TypedChoiceField(
+            label=field.label,
+            choices=[("", "---------"), *choices],
+            coerce=int,
+            help_text="Из списка AvailableProducts учётной записи ESET.",
+        )
+        self._listed = {p.code for p in products}
+
+    def clean_eset_product_code(self) -> int:
+        code = self.cleaned_data["eset_product_code"]
+        listed = getattr(self, "_listed", None)
+        if listed is not None and code not in listed:
+            raise forms.ValidationError("ESET не предлагает продукт с этим кодом.")
+        return code
+
+
 @admin.register(VendorPlan)
 class VendorPlanAdmin(admin.ModelAdmin):
+    form = VendorPlanForm
     list_display = (
         "name",
         "product_code",
+        "eset_product_code",
         "min_seats",
         "max_seats",
         "purchase_price_rub",
@@ -39,7 +91,18 @@ class VendorPlanAdmin(admin.ModelAdmin):
     list_filter = ("is_available", "billing_cycle")
     search_fields = ("name", "product_code")
     fieldsets = (
-        (None, {"fields": ("name", "product_code", "description", "is_available")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "product_code",
+                    "eset_product_code",
+                    "description",
+                    "is_available",
+                )
+            },
+        ),
         (
             "Ресурс «Рабочее место»",
             {

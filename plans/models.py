@@ -15,7 +15,15 @@ class VendorPlan(models.Model):
     """The distributor's ESET catalogue entry (S1) with its Workplace resource (S3)."""
 
     name = models.CharField("название", max_length=200)
+    # The catalogue's own code (the platform's, shown to people); ESET's is below.
     product_code = models.CharField("код продукта ESET", max_length=64, unique=True)
+    # ESET's numeric product code, as its AvailableProducts lists it: what License/Order
+    # is sent. Empty only on rows older than it; such a plan cannot be activated.
+    eset_product_code = models.PositiveIntegerField(
+        _("код продукта в ESET (AvailableProducts)"),
+        null=True,
+        validators=[MinValueValidator(1)],
+    )
     description = models.TextField("описание", blank=True)
     min_seats = models.PositiveIntegerField("мин. рабочих мест", default=1)
     max_seats = models.PositiveIntegerField("макс. рабочих мест", default=1000)

@@ -44,6 +44,10 @@ class ClientFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Клиент {n}")
     email = factory.Sequence(lambda n: f"client{n}@example.com")
     owner = factory.SubFactory(UserFactory, username=factory.SelfAttribute("..email"))
+    address_state = "Московская область"
+    address_city = "Химки"
+    address_street = factory.Sequence(lambda n: f"ул. Победы, д. {n + 1}")
+    address_zip = "141400"
 
     @factory.post_generation
     def membership(obj, create, extracted, **kwargs):
@@ -59,6 +63,7 @@ class VendorPlanFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"ESET PROTECT Entry {n}")
     product_code = factory.Sequence(lambda n: f"EPE-{n}")
+    eset_product_code = 110  # ESET PROTECT Entry in the mock's AvailableProducts
     min_seats = 1
     max_seats = 100
     purchase_price = Decimal("60.00")

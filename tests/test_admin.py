@@ -248,6 +248,7 @@ def test_vendor_plan_is_edited_in_the_admin(operator):
         {
             "name": "ESET PROTECT Entry",
             "product_code": "EP-ENTRY",
+            "eset_product_code": "110",
             "description": "",
             "is_available": "on",
             "min_seats": 5,
@@ -259,6 +260,7 @@ def test_vendor_plan_is_edited_in_the_admin(operator):
     )
     assert response.status_code == 302
     assert VendorPlan.objects.get().purchase_price == Decimal("96.00")
+    assert VendorPlan.objects.get().eset_product_code == 110
     # Seats: the minimum above the maximum is refused by the model's constraint.
     plan = VendorPlan.objects.get()
     response = operator.post(
@@ -266,6 +268,7 @@ def test_vendor_plan_is_edited_in_the_admin(operator):
         {
             "name": plan.name,
             "product_code": plan.product_code,
+            "eset_product_code": "110",
             "description": "",
             "is_available": "on",
             "min_seats": 300,

@@ -173,9 +173,9 @@ def create_command(sub: Subscription) -> CommandSpec:
         key=f"create:sub:{sub.pk}",
         payload={
             "product_code": sub.reseller_plan.vendor_plan.product_code,
+            "eset_product_code": sub.reseller_plan.vendor_plan.eset_product_code,
             "quantity": sub.seats,
             "company_name": sub.client.name,
-            "reference": f"sub-{sub.pk}",
         },
     )
 

@@ -1,12 +1,19 @@
 from django.contrib import admin
 
-from .models import MockCall, MockCompany, MockControl, MockLicense, MockToken
+from .models import MockCall, MockCompany, MockControl, MockLicense, MockLicenseEvent, MockToken
 
 
 @admin.register(MockCompany)
 class MockCompanyAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "company_id", "reference", "created_at"]
-    search_fields = ["name", "company_id", "reference"]
+    list_display = ["id", "name", "entity_type", "public_id", "custom_identifier", "parent"]
+    list_filter = ["entity_type"]
+    search_fields = ["name", "public_id", "custom_identifier", "email"]
+    raw_id_fields = ["parent"]
+
+
+class MockLicenseEventInline(admin.TabularInline):
+    model = MockLicenseEvent
+    extra = 0
 
 
 @admin.register(MockLicense)
@@ -16,20 +23,20 @@ class MockLicenseAdmin(admin.ModelAdmin):
         "product_code",
         "quantity",
         "state",
-        "reference",
-        "company",
+        "customer",
         "key_generation",
         "updated_at",
     ]
     list_filter = ["state", "product_code"]
-    search_fields = ["public_license_id", "license_key", "reference", "company__name"]
-    list_select_related = ["company"]
-    raw_id_fields = ["company"]
+    search_fields = ["public_license_id", "license_key", "customer__name"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+    inlines = [MockLicenseEventInline]
 
 
 @admin.register(MockToken)
 class MockTokenAdmin(admin.ModelAdmin):
-    list_display = ["id", "username", "expires_at", "refresh_expires_at", "revoked"]
+    list_display = ["id", "username", "expires_at", "session_expires_at", "revoked"]
     list_filter = ["revoked"]
 
 
@@ -46,6 +53,8 @@ class MockControlAdmin(admin.ModelAdmin):
         "latency_ms",
         "fail_rate",
         "token_ttl_seconds",
+        "session_ttl_seconds",
+        "maintenance",
         "concurrency_limit",
         "max_quantity",
         "log_calls",

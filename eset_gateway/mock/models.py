@@ -1,25 +1,59 @@
 """Tables of the mock ESET MSP Administrator 2 API (app label ``eset_mock``).
 
-They stand for ESET's side of the world: the platform never reads them, only the mock's
-views and the tests do.
+They stand for ESET's side of the world, modelled on ESET's documentation (the contract,
+../shared/eset-ema2-contract.md): companies in the documented hierarchy with integer
+entity types, licences with integer states, each licence's history of changes (from
+which the usage report's seat-days are computed). The platform never reads them, only
+the mock's views and the tests do.
 """
 
 from __future__ import annotations
 
 from django.db import models
 
-FAULT_MODES = ("5xx", "429", "timeout", "lost")
+# Faults drawn at random (fail_rate) unless fail_modes names others; "maintenance"
+# (503 code 99 / subCode 2) is only injected when asked for.
+FAULT_MODES = ("5xx", "429", "timeout", "lost", "maintenance")
+DEFAULT_FAULT_MODES = ("5xx", "429", "timeout", "lost")
 
 
 def _default_fail_modes() -> list[str]:
-    return list(FAULT_MODES)
+    return list(DEFAULT_FAULT_MODES)
+
+
+class EntityType(models.IntegerChoices):
+    """ESET's entity types [entitytypes]."""
+
+    ESET_HQ = 1001, "ESET HQ"
+    DISTRIBUTOR = 1002, "Distributor"
+    DIVISION = 1003, "Division"
+    MSP_MANAGER = 1004, "MSP Manager"
+    MSP = 1005, "MSP"
+    MANAGED_MSP = 1006, "Managed MSP"
+    MSP_CUSTOMER = 1007, "MSP Customer"
+
+
+class LicenseState(models.IntegerChoices):
+    """ESET's licence states [enum_licensestates]."""
+
+    ERROR = 0, "Error"
+    NORMAL = 1, "Normal"
+    OBSOLETE = 2, "Obsolete"
+    SUSPENDED = 3, "Suspended"
+    WARNING = 4, "Warning"
 
 
 class MockCompany(models.Model):
-    company_id = models.CharField(max_length=64, unique=True)
+    public_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=300)
-    # ESET does not make the reference unique: a lost Company/Create can leave two.
-    reference = models.CharField(max_length=120, blank=True, db_index=True)
+    entity_type = models.PositiveIntegerField(choices=EntityType.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # Free text of the caller's: the platform puts its own id here.
+    custom_identifier = models.CharField(max_length=120, blank=True, db_index=True)
+    email = models.CharField(max_length=254, blank=True)
+    address = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,26 +62,25 @@ class MockCompany(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.company_id})"
+        return f"{self.name} ({self.public_id})"
 
 
 class MockLicense(models.Model):
-    class State(models.TextChoices):
-        ACTIVE = "active", "активна"
-        SUSPENDED = "suspended", "приостановлена"
-
     public_license_id = models.CharField(max_length=11, unique=True)
+    # The mock's one assumption beyond the guide: an activation key, new on every
+    # quantity change (S11). ESET documents no field that carries it.
     license_key = models.CharField(max_length=24)
-    product_code = models.CharField(max_length=64)
+    product_code = models.PositiveIntegerField()
     quantity = models.PositiveIntegerField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
-    company = models.ForeignKey(MockCompany, on_delete=models.CASCADE, related_name="licenses")
-    # Free text set by the platform ("sub-42"): how a lost License/Order is found again.
-    reference = models.CharField(max_length=120, blank=True, db_index=True)
-    # How many activation keys the licence has had (a new one on every quantity change).
+    state = models.PositiveSmallIntegerField(
+        choices=LicenseState.choices, default=LicenseState.NORMAL
+    )
+    license_type = models.PositiveSmallIntegerField(default=1)
+    customer = models.ForeignKey(MockCompany, on_delete=models.CASCADE, related_name="licenses")
+    # How many activation keys the licence has had.
     key_generation = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
 
     class Meta:
         verbose_name = "mock: лицензия"
@@ -58,12 +91,39 @@ class MockLicense(models.Model):
         return self.public_license_id
 
 
+class MockLicenseEvent(models.Model):
+    """One change of a licence, with the quantity and state it left: License/GetHistory
+    lists them, and the usage report counts each day's seats from them."""
+
+    class Kind(models.TextChoices):
+        ORDERED = "ordered", "ordered"
+        QUANTITY = "quantity", "quantity changed"
+        SUSPENDED = "suspended", "suspended"
+        UNSUSPENDED = "unsuspended", "unsuspended"
+        DRIFT = "drift", "changed in the console"
+
+    license = models.ForeignKey(MockLicense, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    quantity = models.PositiveIntegerField()
+    state = models.PositiveSmallIntegerField(choices=LicenseState.choices)
+
+    class Meta:
+        verbose_name = "mock: история лицензии"
+        verbose_name_plural = "mock: история лицензий"
+        ordering = ["license_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.license_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
 class MockToken(models.Model):
     access_token = models.CharField(max_length=64, unique=True)
     refresh_token = models.CharField(max_length=64, unique=True)
     username = models.CharField(max_length=200)
     expires_at = models.DateTimeField()
-    refresh_expires_at = models.DateTimeField()
+    # The end of the session begun by Token/Get: renewals never pass it.
+    session_expires_at = models.DateTimeField()
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -80,8 +140,8 @@ class MockCall(models.Model):
     """One row per API call, written only while MockControl.log_calls is on (tests)."""
 
     path = models.CharField(max_length=100)
-    # What the call was about (a licence ID, a reference, a company ID): lets a test tell
-    # which calls one command made.
+    # What the call was about (a licence ID, a custom identifier, a customer ID): lets a
+    # test tell which calls one command made.
     subject = models.CharField(max_length=120, blank=True, db_index=True)
     status = models.PositiveSmallIntegerField()
     fault = models.CharField(max_length=16, blank=True)
@@ -114,8 +174,11 @@ class MockControl(models.Model):
     # Faults injected into the next calls, in order: "5xx" or {"mode": "lost", "path":
     # "License/Order"} (then only a call to that path consumes it).
     fail_next = models.JSONField(default=list, blank=True)
-    token_ttl_seconds = models.PositiveIntegerField(default=3600)
-    refresh_ttl_seconds = models.PositiveIntegerField(default=30 * 24 * 3600)
+    # ESET's documented lifetimes: an access token lives a minute, a session 30 minutes.
+    token_ttl_seconds = models.PositiveIntegerField(default=60)
+    session_ttl_seconds = models.PositiveIntegerField(default=30 * 60)
+    # While on, every call answers 503 code 99 / subCode 2 (ESET's maintenance).
+    maintenance = models.BooleanField(default=False)
     # Calls served at once by every process serving the mock from this machine and this
     # database; the call beyond it is refused with 429 and Retry-After, before any work.
     concurrency_limit = models.PositiveIntegerField(default=16)
@@ -123,6 +186,8 @@ class MockControl(models.Model):
     # How long a "timeout" fault sleeps over HTTP; null: the client's timeout + 1 s.
     timeout_sleep_ms = models.PositiveIntegerField(null=True, blank=True)
     max_quantity = models.PositiveIntegerField(default=100_000)
+    # The ESET LiveGuard Advanced terms of use (sub-code 40 until accepted).
+    terms_accepted = models.BooleanField(default=False)
     log_calls = models.BooleanField(default=False)
     # Bumped by every change, so that consuming fail_next is a compare-and-set.
     version = models.PositiveIntegerField(default=0)

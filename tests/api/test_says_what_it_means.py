@@ -15,6 +15,7 @@ from django.test import Client as HttpClient
 
 from api.models import IdempotencyRecord
 from api.schema import ERROR_CODES
+from api.serializers import NAME_PATTERN, NO_NUL_PATTERN
 from api.services import idempotency_records_purge
 from api.tasks import idempotency_purge_task
 from config import errors
@@ -193,11 +194,16 @@ def test_the_idempotency_key_is_declared_as_enforced(schema, mine):
 
 def test_names_have_a_minimum_length_and_refuse_blank(schema, mine):
     props = schema["components"]["schemas"]["ClientCreateRequest"]["properties"]
-    assert props["name"]["minLength"] == 1 and props["name"]["pattern"] == r"\S"
+    ecma = {
+        k: v.replace("\\x00", "\\u0000")
+        for k, v in {"name": NAME_PATTERN, "text": NO_NUL_PATTERN}.items()
+    }
+    assert props["name"]["minLength"] == 1 and props["name"]["pattern"] == ecma["name"]
+    assert props["address_street"]["oneOf"][0]["pattern"] == ecma["text"]  # Django refuses NUL
     assert props["email"]["format"] == "email"
     patch = schema["components"]["schemas"]["PatchedClientUpdateRequest"]["properties"]
     assert patch["name"]["minLength"] == 1
-    for name in ("", "   ", 0):
+    for name in ("", "   ", 0, "a\x00b"):
         body = {"name": name, "email": "new@client.example"}
         response = mine.reseller_api.post(f"{R}/clients/", body, format="json")
         assert list(error_of(response, 400)["fields"]) == ["name"]

@@ -50,6 +50,7 @@ def test_seed_story_through_the_api():
     VendorPlan.objects.create(
         name="ESET PROTECT Entry",
         product_code="EP-ENTRY",
+        eset_product_code=110,
         min_seats=5,
         max_seats=50,
         purchase_price="80.00",
@@ -78,7 +79,14 @@ def test_seed_story_through_the_api():
         client = ok(
             api.post(
                 f"{R}/clients/",
-                {"name": "ООО Ромашка", "email": "it@romashka.example"},
+                {
+                    "name": "ООО Ромашка",
+                    "email": "it@romashka.example",
+                    "address_state": "Московская область",
+                    "address_city": "Химки",
+                    "address_street": "ул. Победы, д. 3",
+                    "address_zip": "141400",
+                },
                 format="json",
             ),
             201,

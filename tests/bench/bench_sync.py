@@ -13,7 +13,7 @@
    ESET_CONCURRENCY = the limit), and checks the result: every change applied once, its
    command done, ESET's quantity equal to the platform's, the owner notified once.
 4. The bound is what the latency and the limit allow: B = N x calls per change x latency /
-   limit (one License/UpdateQuantity per change). Prints
+   limit (License/UpdateQuantity and License/Detail per change). Prints
    `eset_sync: N changes, T s, bound B s, ratio R` (target R <= 1.5) and its BENCH_RESULT.
 5. Then the sync under 429s (BENCH_SYNC_429_CHANGES, default N/5, more seat changes the
    next day): the client keeps twice the limit in flight, the mock refuses the excess
@@ -44,7 +44,9 @@ TARGET_RATIO = 1.5
 DAY = date(2027, 1, 20)  # the sync day; the periods run 5 Jan - 3 Feb
 ACTIVATED = date(2027, 1, 5)
 SUBS_PER_CLIENT = 10
-CALLS_PER_CHANGE = 1  # License/UpdateQuantity
+# License/UpdateQuantity, then License/Detail: ESET answers a change with an empty body,
+# so the licence's new state (and the mock's new activation key) is read back.
+CALLS_PER_CHANGE = 2
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -85,7 +87,8 @@ def build(n: int) -> None:
     from billing.calendar import period_charges
     from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
     from core.clock import moscow_moment
-    from eset_gateway.mock.models import MockCompany, MockLicense
+    from eset_gateway.mock.models import MockCompany, MockLicense, MockLicenseEvent
+    from eset_gateway.mock.views import distributor
     from eset_gateway.models import EsetCustomer, EsetLicense
     from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
     from plans.models import ResellerPlan, VendorPlan
@@ -100,7 +103,10 @@ def build(n: int) -> None:
     User = get_user_model()
     with transaction.atomic():
         vendor = VendorPlan.objects.create(
-            name="ESET PROTECT Advanced", product_code="EPA-B", purchase_price=purchase
+            name="ESET PROTECT Advanced",
+            product_code="EPA-B",
+            eset_product_code=111,
+            purchase_price=purchase,
         )
         resellers = Reseller.objects.bulk_create(
             [Reseller(name=f"Reseller {i}", email=f"r{i}@bench.example") for i in range(10)]
@@ -156,10 +162,17 @@ def build(n: int) -> None:
             ],
             batch_size=2000,
         )
+        msp = MockCompany.objects.create(
+            public_id="msp-bench", name="Bench MSP", entity_type=1005, parent=distributor()
+        )
         companies = MockCompany.objects.bulk_create(
             [
                 MockCompany(
-                    company_id=f"company-{i}", name=f"Client {i}", reference=f"client-{c.pk}"
+                    public_id=f"company-{i}",
+                    name=f"Client {i}",
+                    entity_type=1007,
+                    parent=msp,
+                    custom_identifier=f"client-{c.pk}",
                 )
                 for i, c in enumerate(clients)
             ],
@@ -238,12 +251,20 @@ def build(n: int) -> None:
                 MockLicense(
                     public_license_id=_public_id(i),
                     license_key=_key(i),
-                    product_code=vendor.product_code,
+                    product_code=111,
                     quantity=5,
-                    company=companies[owner[i]],
-                    reference=f"sub-{s.pk}",
+                    customer=companies[owner[i]],
+                    created_at=at,
+                    updated_at=at,
                 )
                 for i, s in enumerate(subs)
+            ],
+            batch_size=2000,
+        )
+        MockLicenseEvent.objects.bulk_create(
+            [
+                MockLicenseEvent(license=lic, at=at, kind="ordered", quantity=5, state=1)
+                for lic in MockLicense.objects.order_by("pk")
             ],
             batch_size=2000,
         )
@@ -253,7 +274,7 @@ def build(n: int) -> None:
                     subscription=s,
                     public_license_id=_public_id(i),
                     license_key=_key(i),
-                    product_code=vendor.product_code,
+                    product_code="111",
                     quantity=5,
                 )
                 for i, s in enumerate(subs)
@@ -445,11 +466,12 @@ def check(*, day: date, changes: int) -> list[str]:
     done = commands.filter(state=CommandState.DONE).count()
     if (commands.count(), done) != (changes, changes):
         problems.append(f"{commands.count()} commands, {done} done, for {changes} changes")
-    remote = dict(MockLicense.objects.values_list("reference", "quantity"))
+    remote = dict(MockLicense.objects.values_list("public_license_id", "quantity"))
+    local = dict(EsetLicense.objects.values_list("subscription_id", "public_license_id"))
     wrong = sum(
         1
         for pk, seats in Subscription.objects.values_list("pk", "seats")
-        if remote[f"sub-{pk}"] != seats
+        if remote[local[pk]] != seats
     )
     if wrong:
         problems.append(f"{wrong} licences at ESET differ from the platform's seats")

@@ -343,7 +343,20 @@ def _clients_chunk(
             )
             balance = rows["billing_balanceentry"][-1][3]
         rows["accounts_client"].append(
-            (cid, f"Клиент {cid}", f"50{cid:08d}", email, balance, history_at, cid, reseller)
+            (
+                cid,
+                f"Клиент {cid}",
+                f"50{cid:08d}",
+                email,
+                balance,
+                history_at,
+                cid,
+                reseller,
+                "Московская область",
+                "Химки",
+                f"ул. Победы, д. {cid}",
+                "141400",
+            )
         )
     for table, columns in TABLES:
         if table in rows:
@@ -418,7 +431,20 @@ TABLES = [
     ("auth_user", USER_COLUMNS),
     (
         "accounts_client",
-        ["id", "name", "inn", "email", "balance", "created_at", "owner_id", "reseller_id"],
+        [
+            "id",
+            "name",
+            "inn",
+            "email",
+            "balance",
+            "created_at",
+            "owner_id",
+            "reseller_id",
+            "address_state",
+            "address_city",
+            "address_street",
+            "address_zip",
+        ],
     ),
     ("accounts_membership", ["id", "role", "client_id", "user_id", "reseller_id"]),
     (

@@ -91,6 +91,11 @@ def test_reseller_story_s1_to_s9(page: Page):
     page.get_by_role("link", name="Новый клиент").click()
     page.get_by_label("Название").fill("ООО Ромашка")
     page.get_by_label("E-mail владельца").fill("owner@romashka.example")
+    # The address ESET needs for the client's company.
+    page.get_by_label("Регион").fill("Московская область")
+    page.get_by_label("Город").fill("Химки")
+    page.get_by_label("Улица, дом").fill("ул. Победы, д. 3")
+    page.get_by_label("Индекс").fill("141400")
     page.get_by_role("button", name="Создать").click()
     expect(page.get_by_role("heading", name="ООО Ромашка")).to_be_visible()
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Client, Reseller
 from core.clock import MOSCOW
-from eset_gateway.client import EsetClient
+from eset_gateway.client import Address, EsetClient
 from eset_gateway.mock import views as mock_views
 from eset_gateway.models import CommandKind, GatewayCommand
 from orders.models import Order, OrderStatus, SeatChange, Subscription, SubscriptionStatus
@@ -67,6 +67,27 @@ def eset(sleeps):
         client.close()
 
 
+ADDRESS = Address(
+    state="Московская область", city="Химки", street_address="ул. Победы, д. 3", zip_code="141400"
+)
+
+
+def customer_make(client: EsetClient, n: int = 1) -> str:
+    """An MSP and an MSP Customer under it at the mock, made through the client: the
+    customer's company id."""
+    msp = client.create_msp(
+        name=f"Reseller {n}",
+        email=f"billing{n}@reseller.example",
+        custom_identifier=f"reseller-{n}",
+    )
+    return client.create_customer(
+        name=f"Client {n}",
+        address=ADDRESS,
+        parent_company_id=msp,
+        custom_identifier=f"client-{n}",
+    )
+
+
 def mock_settle(timeout: float = 5.0) -> None:
     """Waits until the live mock has answered every call, including those the client gave
     up on (a "timeout" fault keeps sleeping on the server after the client left)."""
@@ -107,6 +128,7 @@ def vendor_plan(db) -> VendorPlan:
     return VendorPlan.objects.create(
         name="ESET PROTECT Advanced",
         product_code="EPA-TEST",
+        eset_product_code=111,
         min_seats=1,
         max_seats=500,
         purchase_price=Decimal("80.00"),
@@ -134,6 +156,10 @@ def make_subscription(db, vendor_plan):
                 name=f"Client {n} LLC",
                 email=f"office{n}@client.example",
                 owner=user,
+                address_state="Московская область",
+                address_city="Химки",
+                address_street=f"ул. Победы, д. {n}",
+                address_zip="141400",
             )
         reseller_plan, _ = ResellerPlan.objects.get_or_create(
             reseller=client.reseller,
@@ -183,9 +209,9 @@ def make_command():
         if kind == CommandKind.CREATE:
             payload = {
                 "product_code": subscription.reseller_plan.vendor_plan.product_code,
+                "eset_product_code": subscription.reseller_plan.vendor_plan.eset_product_code,
                 "quantity": quantity if quantity is not None else subscription.seats,
                 "company_name": subscription.client.name,
-                "reference": f"sub-{subscription.pk}",
             }
         elif kind == CommandKind.CHANGE_QUANTITY:
             payload = {"quantity": quantity}

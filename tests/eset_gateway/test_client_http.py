@@ -10,7 +10,7 @@ from eset_gateway.client import EsetRetryableError, EsetTerminalError, License, 
 from eset_gateway.mock.models import MockCall, MockCompany, MockLicense, MockToken
 from tests.conftest import requires_postgres
 
-from .conftest import mock_settle
+from .conftest import customer_make, mock_settle
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("live_eset")]
 
@@ -27,10 +27,9 @@ def logged(mock_control):
 @pytest.fixture
 def licence(eset) -> License:
     client = eset()
-    company = client.create_company(name="ACME", reference="client-1")
-    lic = client.order_license(
-        company_id=company.company_id, product_code="EPA", quantity=5, reference="sub-1"
-    )
+    customer_id = customer_make(client)
+    public_id = client.order_license(customer_id=customer_id, product_code=111, quantity=5)
+    lic = client.license_detail(public_license_id=public_id)
     client.close()
     return lic
 
@@ -40,9 +39,14 @@ def test_token_get(eset, settings):
     assert not client.in_process
     pair = client.get_token()
     assert isinstance(pair, TokenPair)
-    assert pair.expires_in == 3600
     assert len(pair.access_token) == 48
-    assert MockToken.objects.get().access_token == pair.access_token
+    token = MockToken.objects.get()
+    assert token.access_token == pair.access_token
+    # ESET's lifetimes: a minute for the access token, 30 minutes for the session.
+    assert (token.expires_at - token.created_at).total_seconds() == pytest.approx(60, abs=1)
+    assert (token.session_expires_at - token.created_at).total_seconds() == pytest.approx(
+        1800, abs=1
+    )
 
 
 # On SQLite the live server's threads share the test's one in-memory connection, so
@@ -56,7 +60,7 @@ def test_token_is_obtained_lazily_once_and_shared_by_threads(eset, logged):
 
     def work() -> None:
         try:
-            client.search_licenses(reference="sub-1")
+            client.search_licenses(keyword="none")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -71,44 +75,64 @@ def test_token_is_obtained_lazily_once_and_shared_by_threads(eset, logged):
     assert [c[0] for c in _calls()].count("Search/Licenses") == 8
 
 
-def test_expired_token_is_renewed_on_401(eset, mock_control, logged):
+def test_a_rejected_token_begins_a_new_session(eset, mock_control, logged):
     client = eset()
-    first = client.authenticate()
+    client.authenticate()
     mock_control(expire_tokens=True)
-    assert client.search_licenses(reference="nothing") == []
+    assert client.search_licenses(keyword="nothing") == []
     assert _calls() == [
         ("Token/Get", 200, ""),
         ("Search/Licenses", 401, ""),
-        ("Token/Renew", 200, ""),
+        ("Token/Get", 200, ""),
         ("Search/Licenses", 200, ""),
     ]
-    assert MockToken.objects.get(access_token=first.access_token).revoked is True
     assert MockToken.objects.count() == 2
 
 
-def test_expired_refresh_token_falls_back_to_token_get(eset, mock_control, logged):
-    client = eset()
+def test_the_token_is_renewed_in_its_minute_with_itself_as_authorization(eset, logged):
+    clock = [0.0]
+    client = eset(clock=lambda: clock[0])
+    first = client.authenticate()
+    clock[0] = 50.0
+    client.search_licenses(keyword="nothing")
+    assert [c[:2] for c in _calls()] == [
+        ("Token/Get", 200),
+        ("Token/Renew", 200),
+        ("Search/Licenses", 200),
+    ]
+    renewed = MockToken.objects.exclude(access_token=first.access_token).get()
+    # The session's end stays that of the Token/Get; the spent refresh token is revoked.
+    assert (
+        renewed.session_expires_at
+        == MockToken.objects.get(access_token=first.access_token).session_expires_at
+    )
+    assert MockToken.objects.get(access_token=first.access_token).revoked is True
+
+
+def test_an_ended_session_refuses_renewal_and_falls_back_to_token_get(eset, mock_control, logged):
+    clock = [0.0]
+    client = eset(clock=lambda: clock[0])
     client.authenticate()
-    mock_control(expire_tokens=True, expire_refresh_tokens=True)
-    assert client.search_licenses(reference="nothing") == []
-    assert _calls() == [
-        ("Token/Get", 200, ""),
-        ("Search/Licenses", 401, ""),
-        ("Token/Renew", 401, ""),
-        ("Token/Get", 200, ""),
-        ("Search/Licenses", 200, ""),
+    mock_control(expire_sessions=True)
+    clock[0] = 50.0
+    assert client.search_licenses(keyword="nothing") == []
+    assert [c[:2] for c in _calls()] == [
+        ("Token/Get", 200),
+        ("Token/Renew", 401),
+        ("Token/Get", 200),
+        ("Search/Licenses", 200),
     ]
 
 
 def test_5xx_then_success_is_retried_in_the_call(eset, mock_control, sleeps, logged):
     client = eset()
-    mock_control(fail_next=[{"mode": "5xx", "path": "Company/Create/customer"}])
-    company = client.create_company(name="ACME", reference="client-1")
+    mock_control(fail_next=[{"mode": "5xx", "path": "Company/Create/msp"}])
+    company_id = client.create_msp(name="ACME", email="a@acme.example", custom_identifier="r-1")
     # 503 is refused before any work: repeating even a create is safe.
-    assert MockCompany.objects.get().company_id == company.company_id
+    assert MockCompany.objects.get(entity_type=1005).public_id == company_id
     assert [c for c in _calls() if c[0] != "Token/Get"] == [
-        ("Company/Create/customer", 503, "5xx"),
-        ("Company/Create/customer", 200, ""),
+        ("Company/Create/msp", 503, "5xx"),
+        ("Company/Create/msp", 200, ""),
     ]
     assert len(sleeps) == 1
     assert 0.0005 <= sleeps[0] <= 0.001
@@ -153,25 +177,21 @@ def test_timeout_of_an_order_is_not_repeated(eset, mock_control, licence, logged
     client = eset(timeout=0.3)
     mock_control(timeout_sleep_ms=700, fail_next=[{"mode": "timeout", "path": "License/Order"}])
     with pytest.raises(EsetRetryableError) as caught:
-        client.order_license(
-            company_id=licence.company_id, product_code="EPA", quantity=3, reference="sub-2"
-        )
+        client.order_license(customer_id=licence.customer_id, product_code=111, quantity=3)
     assert caught.value.outcome_unknown is True
     mock_settle()
     # One attempt only: a second order could have made a second licence.
     assert [c for c in _calls() if c[0] == "License/Order"] == [("License/Order", 504, "timeout")]
-    assert MockLicense.objects.filter(reference="sub-2").count() == 0
+    assert MockLicense.objects.count() == 1
 
 
 def test_lost_answer_of_an_order_raises_outcome_unknown(eset, mock_control, licence, logged):
     client = eset()
     mock_control(fail_next=[{"mode": "lost", "path": "License/Order"}])
     with pytest.raises(EsetRetryableError) as caught:
-        client.order_license(
-            company_id=licence.company_id, product_code="EPA", quantity=3, reference="sub-2"
-        )
+        client.order_license(customer_id=licence.customer_id, product_code=111, quantity=3)
     assert (caught.value.status, caught.value.outcome_unknown) == (502, True)
-    assert MockLicense.objects.filter(reference="sub-2").count() == 1
+    assert MockLicense.objects.filter(quantity=3).count() == 1
     assert [c for c in _calls() if c[0] == "License/Order"] == [("License/Order", 502, "lost")]
 
 
@@ -190,7 +210,7 @@ def test_4xx_is_terminal(eset, licence):
     with pytest.raises(EsetTerminalError) as caught:
         client.update_quantity(public_license_id=licence.public_license_id, quantity=9)
     assert (caught.value.status, caught.value.code, caught.value.sub_code) == (400, 8, 23)
-    assert str(caught.value) == "ESET error 8/23: License/UpdateQuantity: licence is not active"
+    assert str(caught.value) == "ESET error 8/23: License/UpdateQuantity: LicenseIsNotActive"
 
 
 def test_concurrency_limit_answers_429(eset, mock_control):

@@ -15,14 +15,20 @@ import pytest
 from eset_gateway.client import EsetClient, EsetRetryableError, EsetTerminalError
 
 LICENCE = {
+    "customerId": "C1",
     "publicLicenseKey": "ABC-DEF-234",
-    "licenseKey": "AAAA-BBBB-CCCC-DDDD-EEEE",
-    "productCode": "EPA",
+    "productCode": 111,
+    "productName": "ESET PROTECT Advanced",
     "quantity": 5,
-    "state": "active",
-    "companyId": "c1",
-    "reference": "sub-1",
+    "usage": 0,
+    "state": 1,
+    "trial": False,
+    "trialExpiration": None,
+    "trialExtensions": None,
+    "lastUpdate": "2026-12-14T09:00:00Z",
+    "lastUpdateBy": "",
 }
+ORDERED = {"publicLicenseKey": "ABC-DEF-234"}
 
 
 class Script:
@@ -31,6 +37,7 @@ class Script:
 
     def __init__(self, answers: dict | None = None, token_delay: float = 0.0):
         self.answers = answers or {}
+        self.renew_authorizations: list[str] = []
         self.calls: Counter[str] = Counter()
         self.token_delay = token_delay
         self.lock = threading.Lock()
@@ -45,12 +52,14 @@ class Script:
         if call in ("Token/Get", "Token/Renew"):
             time.sleep(self.token_delay)
             with self.lock:
+                if call == "Token/Renew":
+                    self.renew_authorizations.append(request.headers.get("Authorization", ""))
                 self.issued += 1
                 access = f"access-{self.issued}"
                 self.valid = {access}
+            # ESET's answer is the pair only: no lifetime field [token_get].
             return httpx.Response(
-                200,
-                json={"accessToken": access, "refreshToken": f"r{self.issued}", "expiresIn": 60},
+                200, json={"accessToken": access, "refreshToken": f"r{self.issued}"}
             )
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.valid:
             return httpx.Response(401, json={"error": {"code": 1, "subCode": 0, "message": "no"}})
@@ -93,24 +102,79 @@ def test_threads_share_one_token():
     assert script.calls == Counter({"Token/Get": 1, "License/Detail": 8})
 
 
-def test_threads_meeting_an_expired_token_renew_it_once():
+def test_threads_meeting_a_rejected_token_log_in_again_once():
     script = Script(token_delay=0.05)
     client = make(script)
     client.authenticate()
-    script.valid = set()  # every token expires at once
+    script.valid = set()  # every token refused at once (a 401)
     _run_threads(lambda: client.license_detail(public_license_id="ABC-DEF-234"))
-    assert script.calls["Token/Get"] == 1
-    assert script.calls["Token/Renew"] == 1
+    # A rejected access token cannot authorize its own renewal: one new session.
+    assert script.calls["Token/Get"] == 2
+    assert script.calls["Token/Renew"] == 0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_access_token_is_renewed_before_its_minute_ends_with_itself_as_authorization():
+    script = Script()
+    clock = Clock()
+    client = make(script, clock=clock)
+    client.license_detail(public_license_id="ABC-DEF-234")
+    clock.now += 44  # inside the minute, outside the 15 s margin: kept
+    client.license_detail(public_license_id="ABC-DEF-234")
+    assert (script.calls["Token/Get"], script.calls["Token/Renew"]) == (1, 0)
+    clock.now += 1  # 45 s: renewed before the minute ends
+    client.license_detail(public_license_id="ABC-DEF-234")
+    assert (script.calls["Token/Get"], script.calls["Token/Renew"]) == (1, 1)
+    assert script.renew_authorizations == ["Bearer access-1"]
+
+
+def test_the_session_is_begun_again_before_its_30_minutes_end():
+    script = Script()
+    clock = Clock()
+    client = make(script, clock=clock)
+    client.license_detail(public_license_id="ABC-DEF-234")
+    for _ in range(39):  # renewed every 45 s, up to 29 min 15 s
+        clock.now += 45
+        client.license_detail(public_license_id="ABC-DEF-234")
+    assert (script.calls["Token/Get"], script.calls["Token/Renew"]) == (1, 39)
+    clock.now += 45  # 30 min since Token/Get: a renewal would be refused; a new session
+    client.license_detail(public_license_id="ABC-DEF-234")
+    assert (script.calls["Token/Get"], script.calls["Token/Renew"]) == (2, 39)
+
+
+def test_a_refused_renewal_falls_back_to_token_get():
+    script = Script()
+    clock = Clock()
+    client = make(script, clock=clock)
+    client.license_detail(public_license_id="ABC-DEF-234")
+    script.answers["Token/Renew"] = [httpx.Response(401, json={"code": 1, "subCode": 0})]
+    original = script.__call__
+
+    def refuse_renew(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("Token/Renew"):
+            script.calls["Token/Renew"] += 1
+            return httpx.Response(401, json={"code": 1, "subCode": 0, "message": "ended"})
+        return original(request)
+
+    client._http._transport = httpx.MockTransport(refuse_renew)
+    clock.now += 50
+    client.license_detail(public_license_id="ABC-DEF-234")
+    assert (script.calls["Token/Get"], script.calls["Token/Renew"]) == (2, 1)
 
 
 def test_a_connection_error_is_retried_even_for_an_order():
     refused = httpx.ConnectError("refused")
-    script = Script({"License/Order": [refused, httpx.Response(200, json=LICENCE)]})
+    script = Script({"License/Order": [refused, httpx.Response(200, json=ORDERED)]})
     sleeps: list[float] = []
-    lic = make(script, sleeps).order_license(
-        company_id="c1", product_code="EPA", quantity=5, reference="sub-1"
-    )
-    assert lic.public_license_id == "ABC-DEF-234"
+    public_id = make(script, sleeps).order_license(customer_id="C1", product_code=111, quantity=5)
+    assert public_id == "ABC-DEF-234"
     assert script.calls["License/Order"] == 2
     assert len(sleeps) == 1
 
@@ -118,7 +182,7 @@ def test_a_connection_error_is_retried_even_for_an_order():
 def test_a_read_timeout_of_an_order_is_not_retried():
     script = Script({"License/Order": [httpx.ReadTimeout("slow")]})
     with pytest.raises(EsetRetryableError) as caught:
-        make(script).order_license(company_id="c1", product_code="EPA", quantity=5, reference="s")
+        make(script).order_license(customer_id="C1", product_code=111, quantity=5)
     assert caught.value.outcome_unknown is True
     assert script.calls["License/Order"] == 1
 
@@ -146,7 +210,7 @@ def test_backoff_doubles_with_jitter():
 def test_a_malformed_answer_is_retryable_with_unknown_outcome():
     script = Script({"License/Order": [httpx.Response(200, json={"unexpected": True})]})
     with pytest.raises(EsetRetryableError) as caught:
-        make(script).order_license(company_id="c1", product_code="EPA", quantity=5, reference="s")
+        make(script).order_license(customer_id="C1", product_code=111, quantity=5)
     assert caught.value.outcome_unknown is True
 
 
@@ -169,7 +233,8 @@ def test_requests_are_json_posts_with_the_bearer_token():
     client = EsetClient(
         "http://eset.test/api", transport=httpx.MockTransport(spy), username="u", password="p"
     )
-    client.update_quantity(public_license_id="ABC-DEF-234", quantity=7)
+    script.answers["License/UpdateQuantity"] = [httpx.Response(200, content=b"")]
+    assert client.update_quantity(public_license_id="ABC-DEF-234", quantity=7).already is False
     token_call, update_call = seen
     assert (token_call.method, str(token_call.url)) == ("POST", "http://eset.test/api/Token/Get")
     assert json.loads(token_call.content) == {"username": "u", "password": "p"}

@@ -10,7 +10,7 @@ from django.db import connection
 
 from eset_gateway import drain as services
 from eset_gateway.mock.models import MockCall, MockLicense
-from eset_gateway.models import CommandKind, CommandState, GatewayCommand
+from eset_gateway.models import CommandKind, CommandState, EsetLicense, GatewayCommand
 from eset_gateway.services import DrainResult, gateway_drain
 from notifications.models import Notification
 from tests.conftest import requires_postgres
@@ -38,9 +38,10 @@ def test_a_drain_running_meanwhile_takes_nothing(
 
     assert gateway_drain(at=AT, eset=eset()) == DrainResult(done=3)
     assert inner == [DrainResult()]
-    assert sorted(MockLicense.objects.values_list("reference", flat=True)) == sorted(
-        f"sub-{s.pk}" for s in subscriptions
+    assert sorted(EsetLicense.objects.values_list("public_license_id", flat=True)) == sorted(
+        MockLicense.objects.values_list("public_license_id", flat=True)
     )
+    assert MockLicense.objects.count() == len(subscriptions)
 
 
 @pytest.mark.django_db
@@ -122,8 +123,9 @@ def test_concurrent_drains_execute_each_command_once(
     assert sum(r.done for r in results) == 12
     assert sum(r.retried + r.failed for r in results) == 0
     assert MockCall.objects.filter(path="License/Order").count() == 12
-    assert sorted(MockLicense.objects.values_list("reference", flat=True)) == sorted(
-        f"sub-{s.pk}" for s in subscriptions
+    assert sorted(EsetLicense.objects.values_list("public_license_id", flat=True)) == sorted(
+        MockLicense.objects.values_list("public_license_id", flat=True)
     )
+    assert MockLicense.objects.count() == len(subscriptions)
     assert set(GatewayCommand.objects.values_list("state", "attempts")) == {(CommandState.DONE, 1)}
     assert Notification.objects.filter(kind="activation_data").count() == 12

@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
+from eset_gateway.mock import views as mock_views
 from eset_gateway.mock.models import MockCall, MockCompany, MockLicense
-from eset_gateway.models import CommandKind, CommandState, EsetCustomer, EsetLicense
+from eset_gateway.models import (
+    CommandKind,
+    CommandState,
+    EsetCustomer,
+    EsetLicense,
+    EsetResellerCompany,
+)
 from eset_gateway.services import DrainResult, gateway_drain
 from notifications.models import Notification
 
@@ -75,15 +82,37 @@ def test_create_orders_a_licence_and_sends_the_activation_data(gateway, subscrip
         "",
     )
     assert command.locked_until is None
-    remote = MockLicense.objects.select_related("company").get()
-    assert (remote.reference, remote.product_code, remote.quantity, remote.state) == (
-        f"sub-{subscription.pk}",
-        "EPA-TEST",
+    remote = MockLicense.objects.select_related("customer__parent").get()
+    # The plan's numeric ESET code, a full licence, in service (ESET's state 1).
+    assert (remote.product_code, remote.license_type, remote.quantity, remote.state) == (
+        111,
+        1,
         5,
-        "active",
+        1,
     )
-    assert (remote.company.reference, remote.company.name) == (f"client-{client.pk}", client.name)
-    assert EsetCustomer.objects.get(client=client).company_id == remote.company.company_id
+    customer = remote.customer
+    assert (customer.entity_type, customer.custom_identifier, customer.name) == (
+        1007,
+        f"client-{client.pk}",
+        client.name,
+    )
+    assert customer.address == {
+        "state": client.address_state,
+        "city": client.address_city,
+        "streetAddress": client.address_street,
+        "zipCode": client.address_zip,
+    }
+    # The client's MSP Customer sits under its reseller's MSP, created for it.
+    msp = customer.parent
+    reseller = client.reseller
+    assert (msp.entity_type, msp.custom_identifier, msp.name, msp.email) == (
+        1005,
+        f"reseller-{reseller.pk}",
+        reseller.name,
+        reseller.email,
+    )
+    assert EsetResellerCompany.objects.get(reseller=reseller).company_id == msp.public_id
+    assert EsetCustomer.objects.get(client=client).company_id == customer.public_id
     local = EsetLicense.objects.get(subscription=subscription)
     assert (
         local.public_license_id,
@@ -91,7 +120,7 @@ def test_create_orders_a_licence_and_sends_the_activation_data(gateway, subscrip
         local.product_code,
         local.quantity,
         local.state,
-    ) == (remote.public_license_id, remote.license_key, "EPA-TEST", 5, "active")
+    ) == (remote.public_license_id, remote.license_key, "111", 5, "active")
     assert command.result == {
         "public_license_id": remote.public_license_id,
         "license_key": remote.license_key,
@@ -131,21 +160,56 @@ def test_a_client_gets_one_company_for_all_its_subscriptions(
     make_command(first, CommandKind.CREATE)
     make_command(second, CommandKind.CREATE)
     assert gateway.drain() == DrainResult(done=2)
-    company = MockCompany.objects.get()
-    assert set(MockLicense.objects.values_list("reference", "company_id")) == {
-        (f"sub-{first.pk}", company.pk),
-        (f"sub-{second.pk}", company.pk),
-    }
-    assert EsetCustomer.objects.get().company_id == company.company_id
+    company = MockCompany.objects.get(entity_type=1007)
+    assert list(MockLicense.objects.values_list("customer_id", "quantity")) == [
+        (company.pk, 5),
+        (company.pk, 3),
+    ]
+    assert EsetCustomer.objects.get().company_id == company.public_id
+    assert MockCompany.objects.filter(entity_type=1005).count() == 1
 
 
-def test_a_company_found_by_reference_is_adopted(gateway, subscription, make_command):
+def test_companies_found_by_custom_identifier_are_adopted(gateway, subscription, make_command):
+    msp = MockCompany.objects.create(
+        public_id="MSP-0",
+        name="Made earlier",
+        entity_type=1005,
+        parent=mock_views.distributor(),
+        custom_identifier=f"reseller-{subscription.client.reseller_id}",
+    )
     existing = MockCompany.objects.create(
-        company_id="c0ffee", name="Made earlier", reference=f"client-{subscription.client_id}"
+        public_id="C0FFEE",
+        name="Made earlier",
+        entity_type=1007,
+        parent=msp,
+        custom_identifier=f"client-{subscription.client_id}",
     )
     _activated(gateway, subscription, make_command)
-    assert MockCompany.objects.get() == existing
-    assert EsetCustomer.objects.get().company_id == "c0ffee"
+    assert MockCompany.objects.get(entity_type=1007) == existing
+    assert EsetCustomer.objects.get().company_id == "C0FFEE"
+    assert EsetResellerCompany.objects.get().company_id == "MSP-0"
+
+
+def test_an_msp_linked_by_the_operator_is_used(gateway, subscription, make_command):
+    msp = MockCompany.objects.create(public_id="LINKED", name="Linked MSP", entity_type=1005)
+    EsetResellerCompany.objects.create(
+        reseller=subscription.client.reseller, company_id="LINKED", linked_by_operator=True
+    )
+    _activated(gateway, subscription, make_command)
+    assert MockCompany.objects.get(entity_type=1007).parent == msp
+    assert MockCompany.objects.filter(entity_type=1005).count() == 1
+
+
+def test_a_client_without_an_address_fails_before_any_company_is_made(
+    gateway, subscription, make_command
+):
+    type(subscription.client).objects.filter(pk=subscription.client_id).update(address_city="")
+    command = make_command(subscription, CommandKind.CREATE)
+    assert gateway.drain() == DrainResult(failed=1)
+    command.refresh_from_db()
+    assert "the client has no address" in command.last_error
+    assert MockCompany.objects.filter(entity_type=1007).count() == 0
+    assert MockLicense.objects.count() == 0
 
 
 def test_5xx_then_success(gateway, subscription, make_command, mock_control, logged):
@@ -170,21 +234,22 @@ def test_timeout_then_success(gateway, subscription, make_command, mock_control,
     command.refresh_from_db()
     assert (command.state, command.attempts) == (CommandState.DONE, 1)
     assert len(gateway.sleeps) == 1
-    assert [c[0] for c in _calls()].count("Search/Companies") == 2
-    assert MockCompany.objects.count() == 1
+    # The MSP's lookup timed out once and was repeated; then the customer's.
+    assert [c[0] for c in _calls()].count("Search/Companies") == 3
+    assert MockCompany.objects.filter(entity_type=1007).count() == 1
 
 
 def test_4xx_is_terminal_recorded_and_told_to_the_reseller(
     gateway, subscription, make_command, logged
 ):
     _activated(gateway, subscription, make_command)
-    MockLicense.objects.update(state="suspended")
+    MockLicense.objects.update(state=3)
     command = make_command(subscription, CommandKind.CHANGE_QUANTITY, quantity=8)
 
     assert gateway.drain() == DrainResult(failed=1)
 
     command.refresh_from_db()
-    error = "ESET error 8/23: License/UpdateQuantity: licence is not active"
+    error = "ESET error 8/23: License/UpdateQuantity: LicenseIsNotActive"
     assert (command.state, command.attempts, command.last_error, command.done_at) == (
         CommandState.FAILED,
         1,
@@ -222,7 +287,6 @@ def test_lost_answer_of_an_order_is_settled_by_lookup(
     command = _activated(gateway, subscription, make_command)
 
     remote = MockLicense.objects.get()
-    assert remote.reference == f"sub-{subscription.pk}"
     assert _calls("License/Order") == [("License/Order", 502, "lost")]
     assert _calls("Search/Licenses") == [("Search/Licenses", 200, "")]
     assert command.result["notes"] == ["adopted after a lost answer"]
@@ -312,7 +376,8 @@ def test_same_quantity_counts_as_success(gateway, subscription, make_command, lo
     command.refresh_from_db()
     assert (command.state, command.result["notes"]) == (CommandState.DONE, ["same quantity"])
     assert _calls("License/UpdateQuantity") == [("License/UpdateQuantity", 400, "")]
-    assert _calls("License/Detail") == [("License/Detail", 200, "")]
+    # The create's detail, then the one read after ESET's "same quantity" (48).
+    assert _calls("License/Detail") == [("License/Detail", 200, "")] * 2
     assert MockLicense.objects.get().license_key == key
     note = Notification.objects.get(kind="seats_changed")
     assert (note.payload["license_key"], note.payload["seats"]) == (key, 5)
@@ -373,20 +438,20 @@ def test_a_subscriptions_commands_run_in_order(gateway, subscription, make_comma
     create.refresh_from_db()
     suspend.refresh_from_db()
     assert (create.state, suspend.state) == (CommandState.DONE, CommandState.DONE)
-    assert MockLicense.objects.get().state == "suspended"
+    assert MockLicense.objects.get().state == 3
     assert EsetLicense.objects.get().state == "suspended"
 
 
 def test_already_suspended_and_already_active_count_as_success(gateway, subscription, make_command):
     _activated(gateway, subscription, make_command)
-    MockLicense.objects.update(state="suspended")
+    MockLicense.objects.update(state=3)
     suspend = make_command(subscription, CommandKind.SUSPEND)
     assert gateway.drain() == DrainResult(done=1)
     suspend.refresh_from_db()
     assert suspend.result["notes"] == ["already suspended"]
     assert EsetLicense.objects.get().state == "suspended"
 
-    MockLicense.objects.update(state="active")
+    MockLicense.objects.update(state=1)
     resume = make_command(subscription, CommandKind.RESUME)
     assert gateway.drain() == DrainResult(done=1)
     resume.refresh_from_db()
@@ -399,7 +464,7 @@ def test_suspend_then_resume(gateway, subscription, make_command):
     make_command(subscription, CommandKind.SUSPEND)
     make_command(subscription, CommandKind.RESUME)
     assert gateway.drain() == DrainResult(done=2)
-    assert MockLicense.objects.get().state == "active"
+    assert MockLicense.objects.get().state == 1
     assert EsetLicense.objects.get().state == "active"
     # Suspension and resumption are told by the billing services, not by the gateway.
     assert Notification.objects.count() == 1

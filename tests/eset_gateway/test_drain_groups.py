@@ -34,22 +34,31 @@ pytestmark = pytest.mark.django_db
 
 
 class StubEset:
-    """Answers License/UpdateQuantity after a short delay, counting the calls per licence
-    and the calls in flight at once."""
+    """Answers License/UpdateQuantity (empty, as ESET does) after a short delay, counting
+    the calls per licence and the calls in flight at once; License/Detail at once."""
 
     def __init__(self, delay: float = 0.02) -> None:
         self.delay = delay
         self.calls: Counter[str] = Counter()
         self.in_flight = self.most_in_flight = 0
+        self.quantities: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.rsplit("/api/", 1)[1]
         body = json.loads(request.content or b"{}")
         if path == "Token/Get":
-            return httpx.Response(
-                200, json={"accessToken": "a", "refreshToken": "r", "expiresIn": 3600}
-            )
+            return httpx.Response(200, json={"accessToken": "a", "refreshToken": "r"})
+        if path == "License/Detail":
+            licence = {
+                "customerId": "C1",
+                "publicLicenseKey": body["publicLicenseKey"],
+                "licenseKey": "NEWK-EYNE-WKEY-NEWK-EY00",
+                "productCode": 111,
+                "quantity": self.quantities.get(body["publicLicenseKey"], 5),
+                "state": 1,
+            }
+            return httpx.Response(200, json=licence)
         assert path == "License/UpdateQuantity", path
         with self._lock:
             self.calls[body["publicLicenseKey"]] += 1
@@ -58,14 +67,9 @@ class StubEset:
         time.sleep(self.delay)
         with self._lock:
             self.in_flight -= 1
-        licence = {
-            "publicLicenseKey": body["publicLicenseKey"],
-            "licenseKey": "NEWK-EYNE-WKEY-NEWK-EY00",
-            "productCode": "EPA-TEST",
-            "quantity": body["quantity"],
-            "state": "active",
-        }
-        return httpx.Response(200, json=licence)
+            self.quantities[body["publicLicenseKey"]] = body["quantity"]
+        # ESET answers a quantity change with an empty body.
+        return httpx.Response(200, content=b"")
 
 
 @pytest.fixture

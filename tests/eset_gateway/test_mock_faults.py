@@ -15,7 +15,7 @@ from eset_gateway.client import EsetClient
 from eset_gateway.mock import views as mock_views
 from eset_gateway.mock.models import MockCall, MockControl, MockLicense
 
-from .test_mock import API, KEY, _error, _order
+from .test_mock import API, KEY, _customer, _ordered
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,8 @@ def api(client, settings):
 
 @pytest.fixture
 def company_id(api) -> str:
-    return api("Company/Create/customer", {"name": "ACME", "reference": "client-1"}).json()[
-        "companyId"
-    ]
+    body = {"name": "Reseller", "email": "billing@reseller.example", "customIdentifier": "r-1"}
+    return _customer(api, api("Company/Create/msp", body).json()["publicId"])
 
 
 def _controls(client, **values):
@@ -49,7 +48,7 @@ def _controls(client, **values):
 
 
 def _statuses(api, count: int) -> list[int]:
-    return [api("Search/Licenses", {}).status_code for _ in range(count)]
+    return [api("Search/Licenses", {"keyword": ""}).status_code for _ in range(count)]
 
 
 def test_a_seed_repeats_the_random_faults(api, client):
@@ -78,68 +77,72 @@ def test_fail_seed_is_validated(client):
 
 def test_the_call_log_names_what_each_call_was_about(api, client, company_id):
     _controls(client, log_calls=True)
-    lic = _order(api, company_id, ref="sub-9").json()
-    api("License/Detail", {"publicLicenseKey": lic["publicLicenseKey"]})
-    api("Search/Licenses", {})
+    public_id = _ordered(api, company_id)
+    api("License/Detail", {"publicLicenseKey": public_id})
+    api("Search/Licenses", {"keyword": ""})
     assert list(MockCall.objects.values_list("path", "subject", "status")) == [
-        ("License/Order", "sub-9", 200),
-        ("License/Detail", lic["publicLicenseKey"], 200),
+        ("License/Order", company_id, 200),
+        ("License/Detail", public_id, 200),
         ("Search/Licenses", "", 200),
     ]
 
 
 def test_search_licenses_in_pages(api, company_id):
-    refs = [f"sub-{i}" for i in range(5)]
-    for ref in refs:
-        _order(api, company_id, ref=ref)
-    pages = [api("Search/Licenses", {"skip": skip, "take": 2}).json() for skip in (0, 2, 4, 6)]
-    assert [[lic["reference"] for lic in page["licenses"]] for page in pages] == [
-        refs[0:2],
-        refs[2:4],
-        refs[4:5],
+    ids = [_ordered(api, company_id) for _ in range(5)]
+    pages = [
+        api("Search/Licenses", {"keyword": "", "skip": skip, "take": 2}).json()
+        for skip in (0, 2, 4, 6)
+    ]
+    assert [[lic["publicLicenseKey"] for lic in page["licenses"]] for page in pages] == [
+        ids[0:2],
+        ids[2:4],
+        ids[4:5],
         [],
     ]
     assert {page["totalCount"] for page in pages} == {5}
-    for bad in ({"take": 0 - 1}, {"take": 1001}, {"skip": "1"}, {"take": True}):
-        assert _error(api("Search/Licenses", bad)) == (400, 8, 1)
+    for bad in ({"take": 0 - 1}, {"take": 101}, {"skip": "1"}, {"take": True}):
+        name = "skip" if "skip" in bad else "take"
+        response = api("Search/Licenses", {"keyword": "", **bad})
+        assert (response.status_code, response.json()) == (
+            400,
+            {name: ["The input was not valid."]},
+        )
 
 
 def test_the_client_reads_every_page(company_id, api, settings):
-    for i in range(5):
-        _order(api, company_id, ref=f"sub-{i}")
+    ids = [_ordered(api, company_id) for _ in range(5)]
     with EsetClient(sleep=lambda s: None) as eset:
-        pages = list(eset.license_pages(page_size=2))
-    assert [[lic.reference for lic in page] for page in pages] == [
-        ["sub-0", "sub-1"],
-        ["sub-2", "sub-3"],
-        ["sub-4"],
+        pages = list(eset.license_pages(customer_id=company_id, page_size=2))
+        with pytest.raises(ValueError, match="take must be from 1 to 100"):
+            list(eset.license_pages(page_size=500))
+    assert [[lic.public_license_id for lic in page] for page in pages] == [
+        ids[0:2],
+        ids[2:4],
+        ids[4:5],
     ]
 
 
 def test_drift_changes_licences_behind_the_platforms_back(api, client, company_id):
-    first = _order(api, company_id, ref="sub-1").json()
-    second = _order(api, company_id, ref="sub-2").json()
-    third = _order(api, company_id, ref="sub-3").json()
+    ids = [_ordered(api, company_id) for _ in range(3)]
+    keys = dict(MockLicense.objects.values_list("public_license_id", "license_key"))
     response = _controls(
         client,
         drift=[
-            {"publicLicenseKey": first["publicLicenseKey"], "quantity": 9},
-            {"publicLicenseKey": second["publicLicenseKey"], "state": "suspended"},
-            {"publicLicenseKey": third["publicLicenseKey"], "delete": True},
+            {"publicLicenseKey": ids[0], "quantity": 9},
+            {"publicLicenseKey": ids[1], "state": "suspended"},
+            {"publicLicenseKey": ids[2], "delete": True},
         ],
     )
     assert response.status_code == 200
-    changed = MockLicense.objects.get(public_license_id=first["publicLicenseKey"])
-    # As on every quantity change at ESET, a new activation key.
+    changed = MockLicense.objects.get(public_license_id=ids[0])
+    # As on every quantity change, a new activation key (the mock's assumption).
     assert (changed.quantity, changed.key_generation) == (9, 2)
-    assert changed.license_key != first["licenseKey"] and KEY.match(changed.license_key)
-    suspended = MockLicense.objects.get(public_license_id=second["publicLicenseKey"])
-    assert (suspended.state, suspended.quantity, suspended.license_key) == (
-        "suspended",
-        5,
-        second["licenseKey"],
-    )
-    assert not MockLicense.objects.filter(public_license_id=third["publicLicenseKey"]).exists()
+    assert changed.license_key != keys[ids[0]] and KEY.match(changed.license_key)
+    suspended = MockLicense.objects.get(public_license_id=ids[1])
+    assert (suspended.state, suspended.quantity, suspended.license_key) == (3, 5, keys[ids[1]])
+    assert not MockLicense.objects.filter(public_license_id=ids[2]).exists()
+    # The drifts are in the licences' history, which the usage report counts from.
+    assert list(changed.events.values_list("kind", "quantity")) == [("ordered", 5), ("drift", 9)]
 
 
 @pytest.mark.parametrize(
@@ -158,10 +161,10 @@ def test_drift_changes_licences_behind_the_platforms_back(api, client, company_i
     ],
 )
 def test_drift_is_validated_and_applies_nothing_when_bad(api, client, company_id, drift, error):
-    lic = _order(api, company_id).json()
-    entry = {k: (lic["publicLicenseKey"] if v == "{id}" else v) for k, v in drift.items()}
+    public_id = _ordered(api, company_id)
+    entry = {k: (public_id if v == "{id}" else v) for k, v in drift.items()}
     # A good change before the bad one is not applied either.
-    good = {"publicLicenseKey": lic["publicLicenseKey"], "quantity": 8}
+    good = {"publicLicenseKey": public_id, "quantity": 8}
     response = _controls(client, drift=[good, entry])
     assert (response.status_code, response.json()) == (400, {"error": error})
     assert MockLicense.objects.get().quantity == 5
@@ -235,10 +238,10 @@ def test_pages_are_read_to_eset_s_total_even_when_it_pages_by_less():
     licences = [
         {
             "publicLicenseKey": f"AAA-AAA-{n:03d}",
-            "licenseKey": "K",
-            "productCode": "EPA",
+            "customerId": "C1",
+            "productCode": 111,
             "quantity": 1,
-            "state": "active",
+            "state": 1,
         }
         for n in range(5)
     ]
@@ -246,9 +249,7 @@ def test_pages_are_read_to_eset_s_total_even_when_it_pages_by_less():
 
     def eset(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("Token/Get"):
-            return httpx.Response(
-                200, json={"accessToken": "a", "refreshToken": "r", "expiresIn": 60}
-            )
+            return httpx.Response(200, json={"accessToken": "a", "refreshToken": "r"})
         body = json.loads(request.content)
         asked.append((body["skip"], body["take"]))
         page = licences[body["skip"] : body["skip"] + 2]  # never more than 2 a page

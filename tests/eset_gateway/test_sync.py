@@ -28,7 +28,7 @@ from eset_gateway.tasks import gateway_drain_task
 from notifications.models import Notification
 from orders.models import SeatChangeStatus
 
-from .conftest import AT
+from .conftest import AT, customer_make
 
 pytestmark = pytest.mark.django_db
 
@@ -184,22 +184,18 @@ def test_in_process_client_shares_the_callers_transaction(eset, make_subscriptio
     client = eset()
     assert (client.in_process, client.base_url) == (True, INPROCESS_BASE_URL)
     # A product created in this (uncommitted) test transaction is known to the mock.
-    plan = make_subscription().reseller_plan.vendor_plan
-    company = client.create_company(name="ACME", reference="client-x")
-    lic = client.order_license(
-        company_id=company.company_id,
-        product_code=plan.product_code,
-        quantity=2,
-        reference="sub-x",
-    )
-    assert MockLicense.objects.get().public_license_id == lic.public_license_id
+    make_subscription()  # rows of this (uncommitted) test transaction...
+    customer_id = customer_make(client)
+    public_id = client.order_license(customer_id=customer_id, product_code=111, quantity=2)
+    # ...and the mock's, written in the same transaction, are seen by both.
+    assert MockLicense.objects.get().public_license_id == public_id
 
 
 def test_in_process_timeout_answers_at_once(eset, sleeps, mock_control):
     client = eset()
     mock_control(fail_next=[{"mode": "timeout", "path": "Search/Licenses"}])
     started = time.monotonic()
-    assert client.search_licenses(reference="none") == []
+    assert client.search_licenses(keyword="none") == []
     assert time.monotonic() - started < 1
     assert len(sleeps) == 1
 
@@ -207,7 +203,7 @@ def test_in_process_timeout_answers_at_once(eset, sleeps, mock_control):
 def test_in_process_call_keeps_the_callers_language(eset):
     client = eset()
     with translation.override("en"):
-        client.search_licenses()
+        client.search_licenses(keyword="")
         assert translation.get_language() == "en"
 
 

@@ -19,7 +19,7 @@ from django.db.models import Count
 from billing.services import billing_run, eset_sync, payment_register
 from eset_gateway.client import SUB_QUANTITY_OUT_OF_RANGE, EsetClient
 from eset_gateway.drain import RETRY_CAP
-from eset_gateway.mock.models import FAULT_MODES, MockCall, MockLicense
+from eset_gateway.mock.models import DEFAULT_FAULT_MODES, FAULT_MODES, MockCall, MockLicense
 from eset_gateway.models import (
     CommandKind,
     CommandState,
@@ -161,21 +161,24 @@ def _check(world: World, eset: EsetClient, at: datetime, resumed: Subscription) 
     assert not GatewayCommand.objects.filter(last_error__startswith="gave up").exists()
 
     # Exactly one licence per subscription at ESET, the platform's view equal to ESET's.
-    remote = {lic.reference: lic for lic in MockLicense.objects.all()}
-    assert sorted(remote) == sorted(f"sub-{pk}" for pk in subs)
+    remote = {lic.public_license_id: lic for lic in MockLicense.objects.all()}
+    local_ids = dict(EsetLicense.objects.values_list("subscription_id", "public_license_id"))
+    assert sorted(local_ids) == sorted(subs)
+    assert sorted(remote) == sorted(local_ids.values())
     assert MockLicense.objects.count() == len(subs)
+    platform_state = {1: "active", 3: "suspended"}
     for pk, sub in subs.items():
-        lic = remote[f"sub-{pk}"]
+        lic = remote[local_ids[pk]]
         local = EsetLicense.objects.get(subscription_id=pk)
         assert (local.public_license_id, local.license_key, local.quantity, local.state) == (
             lic.public_license_id,
             lic.license_key,
             lic.quantity,
-            lic.state,
+            platform_state[lic.state],
         )
         expected_state = "active" if sub.status == SubscriptionStatus.ACTIVE else "suspended"
         expected_seats = 5 if pk == world.refused.pk else sub.seats
-        assert (lic.quantity, lic.state) == (expected_seats, expected_state), pk
+        assert (lic.quantity, platform_state[lic.state]) == (expected_seats, expected_state), pk
 
     # Every applied seat change notified once, with the key ESET issued for it.
     applied = SeatChange.objects.filter(status=SeatChangeStatus.APPLIED).exclude(
@@ -186,7 +189,7 @@ def _check(world: World, eset: EsetClient, at: datetime, resumed: Subscription) 
         f"seats_changed:seatchange:{change.pk}" for change in applied
     )
     for note in notes:
-        lic = remote[f"sub-{note.subscription_id}"]
+        lic = remote[local_ids[note.subscription_id]]
         assert (note.payload["seats"], note.payload["license_key"]) == (
             lic.quantity,
             lic.license_key,
@@ -198,7 +201,7 @@ def _check(world: World, eset: EsetClient, at: datetime, resumed: Subscription) 
 
     # No command retried after a terminal 4xx: the refusal is the last call made for it,
     # and further drains leave it alone.
-    public_id = remote[f"sub-{world.refused.pk}"].public_license_id
+    public_id = local_ids[world.refused.pk]
     updates = list(
         MockCall.objects.filter(path="License/UpdateQuantity", subject=public_id)
         .order_by("id")
@@ -235,14 +238,14 @@ def _night(world: World, eset: EsetClient) -> None:
 
 @pytest.fixture
 def flaky(settings, mock_control):
-    def configure(seed: int) -> None:
+    def configure(seed: int, modes: tuple[str, ...] = FAULT_MODES) -> None:
         # Backoffs are what the clock allows: every round of _settle is after all of them.
         settings.ESET_MAX_ATTEMPTS = 100
         mock_control(
             log_calls=True,
             fail_rate=0.3,
             fail_seed=seed,
-            fail_modes=list(FAULT_MODES),
+            fail_modes=list(modes),
             retry_after_seconds=1,
             max_quantity=ESET_MAX_QUANTITY,
             timeout_sleep_ms=300,
@@ -261,7 +264,10 @@ def test_flaky_eset_in_process(seed, flaky, eset, sleeps):
     story = _live(world, client)
     assert 1.0 in sleeps  # a 429's Retry-After, slept inside the call
     _check(world, client, story["at"], story["resumed"])
-    flaky(seed)  # ESET stays flaky through the night: pages are retried inside the call
+    # ESET stays flaky through the night: pages are retried inside the call. Maintenance
+    # is not retried inside it (the pause is longer than a call may wait): the night's
+    # run would fail and run again, so it is left out here.
+    flaky(seed, DEFAULT_FAULT_MODES)
     _night(world, client)
 
 

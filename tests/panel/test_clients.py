@@ -22,6 +22,14 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
+ADDRESS = {
+    "address_state": "Московская область",
+    "address_city": "Химки",
+    "address_street": "ул. Победы, д. 3",
+    "address_zip": "141400",
+}
+
+
 def counts() -> tuple[int, int, int]:
     return (Client.objects.count(), get_user_model().objects.count(), Membership.objects.count())
 
@@ -73,11 +81,16 @@ def test_list_takes_a_fixed_number_of_queries(panel, reseller):
 
 def test_create_a_client(panel, reseller):
     page = html_of(panel.get(reverse("accounts:client-new")))
-    for field in ("name", "email", "inn"):
+    for field in ("name", "email", "inn", *ADDRESS):
         assert f'for="id_{field}"' in page
     response = panel.post(
         reverse("accounts:client-new"),
-        {"name": "ООО Ромашка", "email": "Owner@Romashka.example", "inn": "7701234567"},
+        {
+            "name": "ООО Ромашка",
+            "email": "Owner@Romashka.example",
+            "inn": "7701234567",
+            **ADDRESS,
+        },
     )
     client = Client.objects.get()
     assert response.status_code == 302
@@ -89,7 +102,17 @@ def test_create_a_client(panel, reseller):
         "7701234567",
     )
     assert client.owner.membership.client == client
+    # The address ESET needs for the client's company (Company/Create/customer).
+    assert {name: getattr(client, name) for name in ADDRESS} == ADDRESS
     assert "Клиент «ООО Ромашка» создан." in html_of(panel.get(response["Location"]))
+
+
+def test_the_client_form_asks_for_the_address(panel, reseller):
+    before = counts()
+    form_data = {"name": "ООО", "email": "a@example.com", **ADDRESS, "address_city": ""}
+    response = panel.post(reverse("accounts:client-new"), form_data)
+    assert response.context["form"].errors == {"address_city": ["Обязательное поле."]}
+    assert counts() == before
 
 
 @pytest.mark.parametrize(
@@ -115,7 +138,7 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_written(
 ):
     ClientFactory(reseller=reseller, email="taken@example.com")
     before = counts()
-    response = panel.post(reverse("accounts:client-new"), data)
+    response = panel.post(reverse("accounts:client-new"), {**ADDRESS, **data})
     html = html_of(response)
     assert response.context["form"].errors == {field: [error]}
     assert f'<p class="error" role="alert">{error}</p>' in html

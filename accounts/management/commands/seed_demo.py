@@ -24,6 +24,7 @@ from plans.services import (
 @dataclass(frozen=True)
 class CatalogueEntry:
     product_code: str
+    eset_product_code: int  # the mock's AvailableProducts code of the product
     name: str
     description: str
     min_seats: int
@@ -36,6 +37,7 @@ class CatalogueEntry:
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
         "EP-ENTRY",
+        110,
         "ESET PROTECT Entry",
         "Базовая защита рабочих станций, файловых серверов и мобильных устройств "
         "с облачной консолью управления ESET PROTECT.",
@@ -45,6 +47,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "EP-ADVANCED",
+        111,
         "ESET PROTECT Advanced",
         "Защита конечных точек, облачная песочница ESET LiveGuard Advanced и полное "
         "шифрование дисков под управлением облачной консоли.",
@@ -54,6 +57,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "EP-COMPLETE",
+        112,
         "ESET PROTECT Complete",
         "Всё из ESET PROTECT Advanced, а также защита почты и облачных приложений "
         "Microsoft 365 и управление уязвимостями и обновлениями.",
@@ -63,6 +67,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "EP-ELITE",
+        113,
         "ESET PROTECT Elite",
         "Расширенное обнаружение и реагирование (XDR) ESET Inspect, многофакторная "
         "аутентификация и всё из ESET PROTECT Complete.",
@@ -72,6 +77,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "EES",
+        101,
         "ESET Endpoint Security",
         "Антивирус, файервол, веб-контроль и защита от сетевых атак для рабочих станций "
         "Windows и macOS.",
@@ -81,6 +87,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "NOD32-BE",
+        103,
         "ESET NOD32 Antivirus Business Edition",
         "Антивирусная защита рабочих станций и файловых серверов небольших компаний; "
         "выставляется по календарным месяцам от даты покупки.",
@@ -91,6 +98,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "EMS",
+        104,
         "ESET Mail Security",
         "Защита почтовых серверов Microsoft Exchange и Linux от спама, фишинга и "
         "вредоносных вложений; место — один почтовый ящик.",
@@ -100,6 +108,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         "ESS",
+        105,
         "ESET Server Security",
         "Защита файловых серверов Windows и Linux от вредоносного ПО и программ-вымогателей.",
         1,
@@ -117,6 +126,11 @@ CLIENTS = (
     ("ООО «Ромашка»", "client1@example.com", "client1"),
     ("АО «Вектор»", "client2@example.com", "client2"),
 )
+# Their addresses (ESET creates a client's company only with one).
+ADDRESSES = {
+    "client1@example.com": ("Московская область", "Химки", "ул. Победы, д. 3", "141400"),
+    "client2@example.com": ("Санкт-Петербург", "Санкт-Петербург", "Невский пр., д. 28", "191186"),
+}
 DEMO_PLAN_CODE = "EP-ENTRY"
 DEMO_SEAT_PRICE = Decimal("120.00")
 # A second activated plan left without a seat price: the panel shows its no-margin warning.
@@ -153,6 +167,7 @@ class Command(BaseCommand):
             plan, _ = VendorPlan.objects.update_or_create(
                 product_code=entry.product_code,
                 defaults={
+                    "eset_product_code": entry.eset_product_code,
                     "name": entry.name,
                     "description": entry.description,
                     "min_seats": entry.min_seats,
@@ -195,5 +210,19 @@ class Command(BaseCommand):
 
     def _clients(self, reseller: Reseller) -> None:
         for name, email, password in CLIENTS:
+            state, city, street, zip_code = ADDRESSES[email]
+            address = {
+                "address_state": state,
+                "address_city": city,
+                "address_street": street,
+                "address_zip": zip_code,
+            }
             if not Client.objects.filter(reseller=reseller, email=email).exists():
-                client_create(reseller=reseller, name=name, email=email, password=password)
+                client_create(
+                    reseller=reseller, name=name, email=email, password=password, **address
+                )
+            else:
+                # Clients seeded before addresses existed get theirs (a no-op after that).
+                Client.objects.filter(reseller=reseller, email=email, address_city="").update(
+                    **address
+                )
