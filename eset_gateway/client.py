@@ -73,7 +73,9 @@ class EsetError(Exception):
 class EsetRetryableError(EsetError):
     """The call may succeed later. ``outcome_unknown``: the request may have been carried
     out (a timeout or a lost answer), so a non-idempotent call must be settled by a lookup,
-    never by repeating it. ``retry_after``: seconds ESET asked us to wait."""
+    never by repeating it. ``retry_after``: seconds ESET asked us to wait. ``unreachable``:
+    no answer came at all (connection refused, DNS, timeouts): ESET is down rather than
+    this command wrong, which the drain's breaker counts."""
 
     def __init__(
         self,
@@ -82,12 +84,14 @@ class EsetRetryableError(EsetError):
         retry_after: float | None = None,
         outcome_unknown: bool = False,
         status: int | None = None,
+        unreachable: bool = False,
     ):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
         self.outcome_unknown = outcome_unknown
         self.status = status
+        self.unreachable = unreachable
 
 
 class EsetAuthError(EsetRetryableError):
@@ -430,10 +434,10 @@ class EsetClient:
                 response = self._http.post(path, json=body, headers=headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached ESET: safe to repeat, whatever the call.
-                error = EsetRetryableError(f"{path}: {type(exc).__name__}: {exc}")
+                error = EsetRetryableError(f"{path}: {type(exc).__name__}: {exc}", unreachable=True)
             except httpx.TransportError as exc:  # read timeouts, dropped connections
                 error = EsetRetryableError(
-                    f"{path}: {type(exc).__name__}: {exc}", outcome_unknown=True
+                    f"{path}: {type(exc).__name__}: {exc}", outcome_unknown=True, unreachable=True
                 )
             else:
                 status = response.status_code

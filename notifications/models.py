@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     CANCELLED = "cancelled", _("подписка отменена")
     ESET_ERROR = "eset_error", _("ошибка ESET")
     LICENSE_DRIFT = "license_drift", _("расхождение с ESET")
+    ESET_DELAYED = "eset_delayed", _("ESET не отвечает")
 
 
 class EmailStatus(models.TextChoices):
