@@ -104,6 +104,8 @@ def _payload(alert: GatewayDelayAlert) -> dict:
         "since": timezone.localtime(alert.waiting_since, MOSCOW).strftime("%d.%m.%Y %H:%M"),
         "minutes": settings.ESET_DELAY_ALERT_MINUTES,
         "oldest_command": alert.oldest_command_id,
+        # ESET's last answer (or its absence) for the oldest one, as the drain recorded it.
+        "error": alert.oldest_command.last_error,
     }
 
 

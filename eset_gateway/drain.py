@@ -20,6 +20,7 @@ An outage of ESET is survived in order (issue 10, item 8):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -95,14 +96,18 @@ def unreachable(error: BaseException | None) -> bool:
 
 
 class Breaker:
-    """Counts consecutive unanswered calls of one drain; open means: stop claiming."""
+    """Counts consecutive unanswered calls of one drain; open means: stop claiming. The
+    concurrent drain's threads observe it as each call ends, and check it before each call
+    starts, so that the queue behind a dead ESET is not tried call after call."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = max(1, threshold)
         self.streak = 0
+        self._lock = threading.Lock()
 
     def observe(self, executed: Executed) -> None:
-        self.streak = self.streak + 1 if unreachable(executed.error) else 0
+        with self._lock:
+            self.streak = self.streak + 1 if unreachable(executed.error) else 0
 
     @property
     def open(self) -> bool:
@@ -215,6 +220,20 @@ def _execute(
     except Exception as error:  # a bug or an unforeseen answer: recorded and retried
         logger.exception("ESET command #%s crashed", command.pk)
         return Executed(command, None, error)
+
+
+def _execute_unless_down(
+    command: GatewayCommand,
+    snapshot: CommandSnapshot,
+    eset: EsetClient,
+    companies: CompanyDirectory,
+    breaker: Breaker,
+) -> Executed:
+    if breaker.open:
+        return Executed(command, None, None, ran=False)
+    executed = _execute(command, snapshot, eset, companies)
+    breaker.observe(executed)
+    return executed
 
 
 # --- recording ---------------------------------------------------------------------------
@@ -397,7 +416,9 @@ def _drain_concurrent(
                 more = len(batch) == wanted
                 for command in batch:
                     snapshot = _snapshot(command)
-                    future = pool.submit(_execute, command, snapshot, eset, companies)
+                    future = pool.submit(
+                        _execute_unless_down, command, snapshot, eset, companies, breaker
+                    )
                     in_flight[future] = command
             if not in_flight and not finished:
                 return result
@@ -408,11 +429,15 @@ def _drain_concurrent(
                 done, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
                 if done and not finished:
                     first_finished = time.monotonic()
+                skipped = []
                 for future in done:
                     del in_flight[future]
                     executed = future.result()
-                    breaker.observe(executed)
-                    finished.append(executed)
+                    if executed.ran:
+                        finished.append(executed)
+                    else:
+                        skipped.append(executed.command)
+                result.released += _release(skipped)
             due = (
                 len(finished) >= RECORD_GROUP
                 or not in_flight
