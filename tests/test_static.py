@@ -41,7 +41,13 @@ def _free_port() -> int:
 
 def test_gunicorn_serves_the_app_and_its_static_files_without_debug():
     port = _free_port()
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "test-" + "x" * 50}
+    # Production settings need ESET's address (the mock is not served with DEBUG off).
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "test-" + "x" * 50,
+        "ESET_API_URL": "https://mspapi.eset.com/api/",
+    }
     server = subprocess.Popen(
         [
             sys.executable,

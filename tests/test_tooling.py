@@ -211,9 +211,9 @@ def test_compose_has_one_beat_and_health_checks_everywhere():
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     # ESET is another host: the mock is its own service, and the platform does not serve it.
     assert "ESET_API_URL: http://eset-mock:8000/eset-mock/api/" in text
-    assert "ESET_MOCK_ENABLED" not in text.split("\nservices:\n", 1)[0]
+    assert "ESET_MOCK_ENABLED:" not in text.split("\nservices:\n", 1)[0]
     for name in ("web", "worker", "beat"):
-        assert "ESET_MOCK_ENABLED" not in services[name], name
+        assert "ESET_MOCK_ENABLED:" not in services[name], name
     assert 'ESET_MOCK_ENABLED: "true"' in services["eset-mock"]
     assert "DJANGO_SETTINGS_MODULE: config.settings_eset_mock" in services["eset-mock"]
     assert "celery -A config beat" in services["beat"]
