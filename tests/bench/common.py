@@ -103,6 +103,9 @@ def child_env(name: str, **extra: str) -> dict[str, str]:
     env["DATABASE_URL"] = db_url(name)
     env.setdefault("LOG_LEVEL", "WARNING")
     env["DEBUG"] = "false"
+    # ESET is the mock for the benchmarks (in-process, or the server bench_sync starts):
+    # with DEBUG off it must be enabled outright, or the settings refuse to start.
+    env.setdefault("ESET_MOCK_ENABLED", "true")
     # No worker serves the bench: what its processes ask of one must not outlive them.
     env["CELERY_BROKER_URL"] = "memory://"
     env.update(extra)
