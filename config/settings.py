@@ -246,15 +246,42 @@ ESET_API_URL = env("ESET_API_URL", default="")
 ESET_USERNAME = env("ESET_USERNAME", default="reseller@example.com")
 ESET_PASSWORD = env("ESET_PASSWORD", default="mock-password")
 ESET_TIMEOUT_SECONDS = env.float("ESET_TIMEOUT_SECONDS", default=10.0)
-ESET_MAX_ATTEMPTS = env.int("ESET_MAX_ATTEMPTS", default=8)
+# A retryable failure (5xx, 429, timeouts) backs off from 30 s, doubling, to 30 min, and
+# keeps being retried: a command fails for a retryable error only once it has waited
+# ESET_GIVE_UP_DAYS since it was written (terminal errors fail at once). Replaces
+# ESET_MAX_ATTEMPTS, which failed every command after an hour of outage.
+ESET_GIVE_UP_DAYS = env.int("ESET_GIVE_UP_DAYS", default=7)
+# A drain stops claiming after this many consecutive calls that reached no ESET at all
+# (connection refused, DNS, timeouts: "ESET is down"), and after ESET_DRAIN_SECONDS, so
+# that it neither queues behind an outage nor outlives beat's minute by much.
+ESET_DOWN_AFTER_FAILURES = env.int("ESET_DOWN_AFTER_FAILURES", default=3)
+ESET_DRAIN_SECONDS = env.float("ESET_DRAIN_SECONDS", default=50.0)
+# A command still waiting this long after it was written is told to its reseller and to
+# the operator, once per episode (GatewayDelayAlert).
+ESET_DELAY_ALERT_MINUTES = env.int("ESET_DELAY_ALERT_MINUTES", default=15)
+# Where the operator's alerts go (empty: every active staff user with an e-mail).
+ESET_OPERATOR_EMAILS = env.list("ESET_OPERATOR_EMAILS", default=[])
 # Retries inside one call (5xx, 429, timeouts) before the command backs off in the outbox,
 # and the first backoff of those retries (doubled each time, with jitter).
 ESET_CALL_ATTEMPTS = env.int("ESET_CALL_ATTEMPTS", default=3)
 ESET_RETRY_BASE_SECONDS = env.float("ESET_RETRY_BASE_SECONDS", default=0.5)
 # How many ESET calls the sync keeps in flight (the API's allowed concurrency).
 ESET_CONCURRENCY = env.int("ESET_CONCURRENCY", default=16)
-# Serve the mock ESET API under /eset-mock/ (on by default; off in production).
-ESET_MOCK_ENABLED = env.bool("ESET_MOCK_ENABLED", default=True)
+# Serve the mock ESET API under /eset-mock/: by default only with DEBUG (DESIGN.md §5, §9).
+# Its controls (/eset-mock/_mock/) need the X-Mock-Control-Token header equal to
+# ESET_MOCK_CONTROL_TOKEN (unset: nobody may use them); failed Token/Get calls from one
+# address are refused for a window past a limit (eset_gateway/mock/access.py).
+ESET_MOCK_ENABLED = env.bool("ESET_MOCK_ENABLED", default=DEBUG)
+ESET_MOCK_CONTROL_TOKEN = env("ESET_MOCK_CONTROL_TOKEN", default="")
+ESET_MOCK_TOKEN_FAILURE_LIMIT = env.int("ESET_MOCK_TOKEN_FAILURE_LIMIT", default=10)
+ESET_MOCK_TOKEN_FAILURE_WINDOW = env.int("ESET_MOCK_TOKEN_FAILURE_WINDOW", default=300)
+if not DEBUG and not ESET_API_URL and not ESET_MOCK_ENABLED:
+    # In production the client would otherwise fall back to the in-process mock: refuse to
+    # start rather than sell licences nobody ordered.
+    raise ImproperlyConfigured(
+        "ESET_API_URL is not set: point it at ESET's MSP API (https://mspapi.eset.com/api/), "
+        "or enable the mock outright with ESET_MOCK_ENABLED=true"
+    )
 if ESET_MOCK_ENABLED:
     # The host name the in-process ESET client (httpx WSGI transport) gives the mock.
     ALLOWED_HOSTS.append("eset-mock.local")

@@ -1,14 +1,18 @@
+from typing import Any
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from .errors_text import error_in_words
 from .models import (
     CommandState,
     EsetCustomer,
     EsetLicense,
     EsetResellerCompany,
     GatewayCommand,
+    GatewayDelayAlert,
     LicenseDrift,
 )
 from .services import commands_retry_now
@@ -44,15 +48,21 @@ class EsetResellerCompanyAdmin(admin.ModelAdmin):
 
 @admin.register(EsetLicense)
 class EsetLicenseAdmin(admin.ModelAdmin):
+    """Each subscription's licence: the platform's view (seats, status) next to ESET's as
+    ESET last reported it (quantity, state: by a command's answer or the reconciliation)."""
+
     list_display = [
         "public_license_id",
         "subscription",
         "product_code",
+        "platform_seats",
         "quantity",
+        "platform_status",
         "state",
+        "agreement",
         "updated_at",
     ]
-    list_filter = ["state", "product_code"]
+    list_filter = ["state", "product_code", "subscription__status"]
     search_fields = [
         "public_license_id",
         "license_key",
@@ -62,6 +72,36 @@ class EsetLicenseAdmin(admin.ModelAdmin):
     list_select_related = ["subscription"]
     raw_id_fields = ["subscription"]
     readonly_fields = ["updated_at"]
+
+    @admin.display(description="мест на платформе", ordering="subscription__seats")
+    def platform_seats(self, obj: EsetLicense) -> int:
+        return obj.subscription.seats
+
+    @admin.display(description="подписка на платформе", ordering="subscription__status")
+    def platform_status(self, obj: EsetLicense) -> str:
+        return obj.subscription.get_status_display()
+
+    @admin.display(description="ESET и платформа")
+    def agreement(self, obj: EsetLicense) -> str:
+        return license_agreement(obj)
+
+
+# The licence state a subscription's status means at ESET.
+EXPECTED_STATE = {"active": EsetLicense.State.ACTIVE, "suspended": EsetLicense.State.SUSPENDED}
+
+
+def license_agreement(lic: EsetLicense) -> str:
+    subscription = lic.subscription
+    differences = []
+    if lic.quantity != subscription.seats:
+        differences.append(f"мест: ESET {lic.quantity}, платформа {subscription.seats}")
+    expected = EXPECTED_STATE.get(subscription.status, EsetLicense.State.SUSPENDED)
+    if lic.state != expected:
+        differences.append(
+            f"состояние: ESET «{lic.get_state_display()}», "
+            f"платформа «{subscription.get_status_display()}»"
+        )
+    return "; ".join(differences) if differences else "совпадает"
 
 
 @admin.register(GatewayCommand)
@@ -74,6 +114,7 @@ class GatewayCommandAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "locked_until",
+        "error_words",
         "short_error",
         "created_at",
         "done_at",
@@ -93,10 +134,30 @@ class GatewayCommandAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     actions = ["retry_now"]
+    # Counts by state above the list (templates/admin/eset_gateway/gatewaycommand/).
+    change_list_template = "admin/eset_gateway/gatewaycommand/change_list.html"
 
-    @admin.display(description="последняя ошибка")
+    @admin.display(description="что случилось")
+    def error_words(self, obj: GatewayCommand) -> str:
+        return error_in_words(last_error=obj.last_error, result=obj.result)
+
+    @admin.display(description="сообщение ESET")
     def short_error(self, obj: GatewayCommand) -> str:
         return obj.last_error[:80]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        counts = dict(
+            GatewayCommand.objects.values_list("state").annotate(n=Count("id")).order_by()
+        )
+        by_state = [
+            {"state": state, "label": label, "count": counts.get(state, 0)}
+            for state, label in CommandState.choices
+        ]
+        return super().changelist_view(
+            request, extra_context={**(extra_context or {}), "by_state": by_state}
+        )
 
     @admin.action(description="Повторить сейчас (ошибочные и ожидающие)")
     def retry_now(self, request: HttpRequest, queryset: QuerySet[GatewayCommand]) -> None:
@@ -128,6 +189,33 @@ class LicenseDriftAdmin(admin.ModelAdmin):
     search_fields = ["public_license_id", "subscription__id", "subscription__client__name"]
     list_select_related = ["subscription", "command"]
     date_hierarchy = "night"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(GatewayDelayAlert)
+class GatewayDelayAlertAdmin(admin.ModelAdmin):
+    """Episodes of ESET commands waiting too long, as told to resellers and the operator:
+    read-only, the record of what was said and when."""
+
+    list_display = [
+        "opened_at",
+        "scope",
+        "reseller",
+        "waiting",
+        "waiting_since",
+        "oldest_command",
+        "resolved_at",
+    ]
+    list_filter = ["resolved_at"]
+    list_select_related = ["reseller", "oldest_command"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -256,7 +256,9 @@ class EsetError(Exception):
 class EsetRetryableError(EsetError):
     """The call may succeed later. ``outcome_unknown``: the request may have been carried
     out (a timeout or a lost answer), so a non-idempotent call must be settled by a lookup,
-    never by repeating it. ``retry_after``: seconds ESET asked us to wait."""
+    never by repeating it. ``retry_after``: seconds ESET asked us to wait. ``unreachable``:
+    no answer came at all (connection refused, DNS, timeouts): ESET is down rather than
+    this command wrong, which the drain's breaker counts."""
 
     def __init__(
         self,
@@ -267,6 +269,7 @@ class EsetRetryableError(EsetError):
         status: int | None = None,
         code: int | None = None,
         sub_code: int | None = None,
+        unreachable: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -275,6 +278,7 @@ class EsetRetryableError(EsetError):
         self.status = status
         self.code = code
         self.sub_code = sub_code
+        self.unreachable = unreachable
 
 
 class EsetAuthError(EsetRetryableError):
@@ -878,10 +882,10 @@ class EsetClient:
                 response = self._http.post(path, json=body, headers=headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached ESET: safe to repeat, whatever the call.
-                error = EsetRetryableError(f"{path}: {type(exc).__name__}: {exc}")
+                error = EsetRetryableError(f"{path}: {type(exc).__name__}: {exc}", unreachable=True)
             except httpx.TransportError as exc:  # read timeouts, dropped connections
                 error = EsetRetryableError(
-                    f"{path}: {type(exc).__name__}: {exc}", outcome_unknown=True
+                    f"{path}: {type(exc).__name__}: {exc}", outcome_unknown=True, unreachable=True
                 )
             else:
                 status = response.status_code

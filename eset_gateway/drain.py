@@ -3,16 +3,30 @@ compare-and-set (so that two drains never run one command), runs them against ES
 transaction open and no row locked, then records each result in a short transaction: the
 command's state, ESET's view of the licence, and the owner's or the reseller's
 notification.
+
+An outage of ESET is survived in order (issue 10, item 8):
+- one drain at a time (drain_lock), with one ESET client and so one token for all its
+  calls; a beat drain stops claiming after ESET_DRAIN_SECONDS;
+- ESET_DOWN_AFTER_FAILURES consecutive calls that got no answer at all stop the drain
+  (the breaker): what it had claimed and not run is released without counting an attempt;
+- a command that got no answer is retried at the next drain (OUTAGE_RETRY), without a
+  growing backoff: the oldest commands are the next drain's probes, and when ESET answers
+  again the queue is served oldest first (claims go by id). Other retryable failures back
+  off from 30 s to RETRY_CAP and are retried for ESET_GIVE_UP_DAYS before they fail;
+  only terminal errors fail at once;
+- commands waiting longer than ESET_DELAY_ALERT_MINUTES are told once (delays.py).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,6 +39,8 @@ from notifications.services import NotificationSpec, notify
 
 from . import recording
 from .client import Address, EsetClient, EsetError, EsetRetryableError, EsetTerminalError
+from .delays import delays_report
+from .drain_lock import drain_lock
 from .handlers import CommandSnapshot, CompanyDirectory, execute
 from .models import CommandKind, CommandState, EsetLicense, GatewayCommand
 from .recording import Executed, related
@@ -33,9 +49,11 @@ logger = logging.getLogger(__name__)
 
 # A claimed command whose drain died is taken again after this.
 CLAIM_SECONDS = 300
-# Backoff of a command between attempts: 30 s, 1 min, 2 min, ... at most 1 h.
+# Backoff of a command between attempts: 30 s, 1 min, 2 min, ... at most 30 min.
 RETRY_BASE = timedelta(seconds=30)
-RETRY_CAP = timedelta(hours=1)
+RETRY_CAP = timedelta(minutes=30)
+# A command that got no answer at all waits for the next drain (beat: every minute).
+OUTAGE_RETRY = timedelta(minutes=1)
 # Commands claimed per round of the sequential (in-process) drain.
 SEQUENTIAL_BATCH = 100
 # The concurrent drain claims this many commands per call it keeps in flight (a queue
@@ -48,16 +66,63 @@ ERROR_MAX_CHARS = 2000
 RECORDED_FIELDS = ("state", "locked_until", "done_at", "last_error", "result", "next_attempt_at")
 
 
+class Stop(StrEnum):
+    """Why a drain stopped before the queue was empty."""
+
+    BUSY = "busy"  # another drain holds the lock: the work is its
+    ESET_DOWN = "eset_down"  # the breaker: consecutive calls got no answer
+    TIME_LIMIT = "time_limit"
+
+
 @dataclass
 class DrainResult:
     done: int = 0
     retried: int = 0
     failed: int = 0
+    # Claimed, then given back unrun (breaker, time limit): not an attempt.
+    released: int = field(default=0, compare=False)
+    stopped: str = field(default="", compare=False)
 
     def add(self, other: DrainResult) -> None:
         self.done += other.done
         self.retried += other.retried
         self.failed += other.failed
+        self.released += other.released
+        self.stopped = other.stopped or self.stopped
+
+
+def unreachable(error: BaseException | None) -> bool:
+    """No answer came from ESET at all: it is down (or the way to it), not this command."""
+    return isinstance(error, EsetRetryableError) and getattr(error, "unreachable", False)
+
+
+class Breaker:
+    """Counts consecutive unanswered calls of one drain; open means: stop claiming. The
+    concurrent drain's threads observe it as each call ends, and check it before each call
+    starts, so that the queue behind a dead ESET is not tried call after call."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = max(1, threshold)
+        self.streak = 0
+        self._lock = threading.Lock()
+
+    def observe(self, executed: Executed) -> None:
+        with self._lock:
+            self.streak = self.streak + 1 if unreachable(executed.error) else 0
+
+    @property
+    def open(self) -> bool:
+        return self.streak >= self.threshold
+
+
+class Deadline:
+    def __init__(self, seconds: float | None, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._at = None if seconds is None else clock() + seconds
+
+    @property
+    def passed(self) -> bool:
+        return self._at is not None and self._clock() >= self._at
 
 
 def command_backoff(*, attempts: int) -> timedelta:
@@ -190,6 +255,20 @@ def _execute(
         return Executed(command, None, error)
 
 
+def _execute_unless_down(
+    command: GatewayCommand,
+    snapshot: CommandSnapshot,
+    eset: EsetClient,
+    companies: CompanyDirectory,
+    breaker: Breaker,
+) -> Executed:
+    if breaker.open:
+        return Executed(command, None, None, ran=False)
+    executed = _execute(command, snapshot, eset, companies)
+    breaker.observe(executed)
+    return executed
+
+
 # --- recording ---------------------------------------------------------------------------
 
 
@@ -233,16 +312,20 @@ def _record(*, executed: Sequence[Executed], at: datetime) -> DrainResult:
         error = item.error
         assert error is not None
         message = (str(error) or type(error).__name__)[:ERROR_MAX_CHARS]
-        exhausted = command.attempts >= settings.ESET_MAX_ATTEMPTS
+        # Retryable failures are retried for days (an outage of hours must not fail every
+        # command and wait for an operator); only terminal errors fail at once.
+        give_up = timedelta(days=settings.ESET_GIVE_UP_DAYS)
+        exhausted = at - command.created_at >= give_up
         if isinstance(error, EsetTerminalError) or exhausted:
             if not isinstance(error, EsetTerminalError):
-                message = f"gave up after {command.attempts} attempts: {message}"
+                message = f"gave up after {settings.ESET_GIVE_UP_DAYS} days: {message}"
             command.state, command.last_error = CommandState.FAILED, message
             command.done_at, command.result = None, recording.error_result(error)
             specs.append(recording.error_spec(command=command, error=message))
             result.failed += 1
             continue
-        delay = command_backoff(attempts=command.attempts)
+        backoff = command_backoff(attempts=command.attempts)
+        delay = OUTAGE_RETRY if unreachable(error) else backoff
         retry_after = getattr(error, "retry_after", None)
         if isinstance(error, EsetRetryableError) and retry_after:
             delay = max(delay, timedelta(seconds=retry_after))
@@ -285,22 +368,58 @@ def _record_safely(*, executed: Sequence[Executed], at: datetime) -> DrainResult
     return result
 
 
+# --- releasing ---------------------------------------------------------------------------
+
+
+def _release(commands: Sequence[GatewayCommand]) -> int:
+    """Gives claimed, unrun commands back, due as they were and without the attempt their
+    claim counted. Compare-and-set on the claim's attempt number, as recording is."""
+    by_attempts: dict[int, list[int]] = {}
+    for command in commands:
+        by_attempts.setdefault(command.attempts, []).append(command.pk)
+    released = 0
+    for attempts, ids in by_attempts.items():
+        released += GatewayCommand.objects.filter(
+            pk__in=ids, state=CommandState.RUNNING, attempts=attempts
+        ).update(state=CommandState.PENDING, attempts=F("attempts") - 1, locked_until=None)
+    return released
+
+
 # --- draining ----------------------------------------------------------------------------
 
 
-def _drain_sequential(*, at: datetime, eset: EsetClient) -> DrainResult:
+def _stop_reason(breaker: Breaker, deadline: Deadline) -> str:
+    if breaker.open:
+        return Stop.ESET_DOWN
+    if deadline.passed:
+        return Stop.TIME_LIMIT
+    return ""
+
+
+def _drain_sequential(*, at: datetime, eset: EsetClient, deadline: Deadline) -> DrainResult:
     result = DrainResult()
     companies = CompanyDirectory()
+    breaker = Breaker(settings.ESET_DOWN_AFTER_FAILURES)
     while True:
+        if stop := _stop_reason(breaker, deadline):
+            result.stopped = stop
+            return result
         batch = _claim(at=at, limit=SEQUENTIAL_BATCH)
         if not batch:
             return result
-        for command in batch:
+        for index, command in enumerate(batch):
+            if stop := _stop_reason(breaker, deadline):
+                result.released += _release(batch[index:])
+                result.stopped = stop
+                return result
             executed = _execute(command, _snapshot(command), eset, companies)
+            breaker.observe(executed)
             result.add(_record_safely(executed=[executed], at=at))
 
 
-def _drain_concurrent(*, at: datetime, eset: EsetClient, concurrency: int) -> DrainResult:
+def _drain_concurrent(
+    *, at: datetime, eset: EsetClient, concurrency: int, deadline: Deadline
+) -> DrainResult:
     """Keeps `concurrency` calls in flight and records their results in groups.
 
     The recording (one transaction, a handful of statements, whatever the group's size)
@@ -310,32 +429,48 @@ def _drain_concurrent(*, at: datetime, eset: EsetClient, concurrency: int) -> Dr
     The queue stays short next to the claim's lifetime (CLAIM_SECONDS)."""
     result = DrainResult()
     companies = CompanyDirectory()
-    in_flight: set[Future[Executed]] = set()
+    breaker = Breaker(settings.ESET_DOWN_AFTER_FAILURES)
+    in_flight: dict[Future[Executed], GatewayCommand] = {}
     finished: list[Executed] = []
     first_finished = 0.0
     ahead = CLAIM_AHEAD * concurrency
     more = True
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eset") as pool:
         while True:
+            stop = _stop_reason(breaker, deadline)
+            if stop and not result.stopped:
+                # Stop claiming; what is queued and not started goes back unrun.
+                result.stopped, more = stop, False
+                unstarted = [f for f in in_flight if f.cancel()]
+                result.released += _release([in_flight.pop(f) for f in unstarted])
             if more and len(in_flight) <= ahead // 2:
                 wanted = ahead - len(in_flight)
                 batch = _claim(at=at, limit=wanted)
                 more = len(batch) == wanted
                 for command in batch:
                     snapshot = _snapshot(command)
-                    in_flight.add(pool.submit(_execute, command, snapshot, eset, companies))
+                    future = pool.submit(
+                        _execute_unless_down, command, snapshot, eset, companies, breaker
+                    )
+                    in_flight[future] = command
             if not in_flight and not finished:
                 return result
             if in_flight:
                 timeout = None
                 if finished:
                     timeout = max(0.0, first_finished + RECORD_WAIT_SECONDS - time.monotonic())
-                done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                done, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
                 if done and not finished:
                     first_finished = time.monotonic()
+                skipped = []
                 for future in done:
-                    in_flight.discard(future)
-                    finished.append(future.result())
+                    del in_flight[future]
+                    executed = future.result()
+                    if executed.ran:
+                        finished.append(executed)
+                    else:
+                        skipped.append(executed.command)
+                result.released += _release(skipped)
             due = (
                 len(finished) >= RECORD_GROUP
                 or not in_flight
@@ -346,25 +481,52 @@ def _drain_concurrent(*, at: datetime, eset: EsetClient, concurrency: int) -> Dr
                 finished = []
                 result.add(recorded)
                 # A command done may let the next command of its subscription go.
-                more = more or recorded.done > 0
+                more = (more or recorded.done > 0) and not result.stopped
 
 
-def gateway_drain(*, at: datetime, eset: EsetClient | None = None) -> DrainResult:
-    """Executes every command due at `at`. Not atomic on purpose: no transaction may stay
-    open over ESET calls; each claim and each result commits on its own."""
-    own_client = eset is None
-    if eset is None:
-        eset = EsetClient()
-    try:
-        concurrency = max(1, settings.ESET_CONCURRENCY)
-        if eset.in_process or concurrency == 1:
-            # The in-process mock shares this thread's database connection (and a test's
-            # transaction), so its calls are made one at a time.
-            return _drain_sequential(at=at, eset=eset)
-        return _drain_concurrent(at=at, eset=eset, concurrency=concurrency)
-    finally:
-        if own_client:
-            eset.close()
+def gateway_drain(
+    *,
+    at: datetime,
+    eset: EsetClient | None = None,
+    time_limit: float | None = None,
+    unlimited: bool = False,
+    wait_for_lock: float = 0.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> DrainResult:
+    """Executes every command due at `at`, then tells of commands waiting too long. Not
+    atomic on purpose: no transaction may stay open over ESET calls; each claim and each
+    result commits on its own.
+
+    One drain at a time: while another holds the lock (waited for up to `wait_for_lock`
+    seconds) this one does nothing (`stopped == "busy"`). All its calls share one ESET
+    client, and so one token. It stops claiming after `time_limit` seconds of `clock`
+    (ESET_DRAIN_SECONDS by default), unless `unlimited` (the nightly sync)."""
+    seconds = None if unlimited else time_limit or settings.ESET_DRAIN_SECONDS
+    with drain_lock(wait=wait_for_lock) as held:
+        if not held:
+            logger.info("another ESET drain is running: leaving the queue to it")
+            return DrainResult(stopped=Stop.BUSY)
+        deadline = Deadline(seconds, clock)
+        own_client = eset is None
+        if eset is None:
+            eset = EsetClient()
+        try:
+            concurrency = max(1, settings.ESET_CONCURRENCY)
+            if eset.in_process or concurrency == 1:
+                # The in-process mock shares this thread's database connection (and a
+                # test's transaction), so its calls are made one at a time.
+                result = _drain_sequential(at=at, eset=eset, deadline=deadline)
+            else:
+                result = _drain_concurrent(
+                    at=at, eset=eset, concurrency=concurrency, deadline=deadline
+                )
+        finally:
+            if own_client:
+                eset.close()
+        if result.stopped == Stop.ESET_DOWN:
+            logger.warning("ESET is not answering: drain stopped, %s released", result.released)
+        delays_report(at=at)
+        return result
 
 
 @transaction.atomic

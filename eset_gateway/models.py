@@ -191,3 +191,43 @@ class LicenseDrift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_license_id} {self.night}: {self.kind}"
+
+
+class GatewayDelayAlert(models.Model):
+    """An episode of ESET commands waiting longer than ESET_DELAY_ALERT_MINUTES (an ESET
+    outage, usually), told once to whom it concerns: a reseller (its commands), or the
+    operator (reseller empty: all commands). It closes when none of its scope's commands
+    waits that long any more; the next such wait is a new episode, told again."""
+
+    OPERATOR_SCOPE = "operator"
+
+    # "operator" or "reseller:<id>": one open episode per scope, held by the database.
+    scope = models.CharField(max_length=40)
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="eset_delay_alerts",
+    )
+    opened_at = models.DateTimeField()
+    # The scope's oldest waiting command when it was told, and how many were waiting.
+    oldest_command = models.ForeignKey(GatewayCommand, on_delete=models.PROTECT, related_name="+")
+    waiting_since = models.DateTimeField()
+    waiting = models.PositiveIntegerField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "задержка команд ESET"
+        verbose_name_plural = "задержки команд ESET (оповещения)"
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"],
+                condition=Q(resolved_at__isnull=True),
+                name="gatewaydelayalert_one_open_per_scope",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} since {self.waiting_since:%Y-%m-%d %H:%M}"

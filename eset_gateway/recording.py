@@ -34,6 +34,8 @@ class Executed:
     command: GatewayCommand
     outcome: Outcome | None
     error: BaseException | None
+    # False: not run at all (the drain's breaker opened first); released, not recorded.
+    ran: bool = True
 
 
 def related(obj: Any, name: str) -> Any:
@@ -150,6 +152,13 @@ def error_spec(*, command: GatewayCommand, error: str) -> NotificationSpec:
 
 
 def error_result(error: BaseException) -> dict[str, Any]:
+    """What the error was, in fields the operator's admin words it from (errors_text)."""
     if isinstance(error, EsetTerminalError):
         return {"error": {"code": error.code, "sub_code": error.sub_code}}
-    return {"error": {"type": type(error).__name__}}
+    return {
+        "error": {
+            "type": type(error).__name__,
+            "status": getattr(error, "status", None),
+            "unreachable": bool(getattr(error, "unreachable", False)),
+        }
+    }

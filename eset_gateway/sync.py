@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from .client import EsetClient
-from .drain import DrainResult, gateway_drain
+from .drain import DrainResult, Stop, gateway_drain
 
 # How often the sync looks for commands the applying thread has committed meanwhile.
 OVERLAP_POLL_SECONDS = 0.2
@@ -50,7 +50,7 @@ def sync_run(
             (applied, rejected), drained = _apply_while_draining(apply=apply, at=at, eset=eset)
         else:
             applied, rejected = apply()
-            drained = gateway_drain(at=at, eset=eset)
+            drained = _drain(at=at, eset=eset, final=True)
     finally:
         if own_client:
             eset.close()
@@ -61,6 +61,14 @@ def sync_run(
         commands_retried=drained.retried,
         commands_failed=drained.failed,
     )
+
+
+def _drain(*, at: datetime, eset: EsetClient, final: bool = False) -> DrainResult:
+    """The sync's drains have no time limit (the night's changes go at once), but share the
+    lock with beat's: the last one waits for a beat drain in progress, then takes what is
+    left. ESET down stops them like any drain: beat's drains carry on from there."""
+    wait = settings.ESET_DRAIN_SECONDS + 30 if final else 0.0
+    return gateway_drain(at=at, eset=eset, unlimited=True, wait_for_lock=wait)
 
 
 def _may_overlap(eset: EsetClient) -> bool:
@@ -92,11 +100,13 @@ def _apply_while_draining(
     drained = DrainResult()
     try:
         while worker.is_alive():
-            drained.add(gateway_drain(at=at, eset=eset))
+            if drained.stopped != Stop.ESET_DOWN:
+                drained.add(_drain(at=at, eset=eset))
             worker.join(OVERLAP_POLL_SECONDS)
     finally:
         worker.join()
     if "error" in outcome:
         raise outcome["error"]
-    drained.add(gateway_drain(at=at, eset=eset))
+    if drained.stopped != Stop.ESET_DOWN:
+        drained.add(_drain(at=at, eset=eset, final=True))
     return outcome["applied"], drained

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     ESET_ERROR = "eset_error", _("ошибка ESET")
     LICENSE_DRIFT = "license_drift", _("расхождение с ESET")
     BALANCE_CORRECTED = "balance_corrected", _("баланс скорректирован")
+    ESET_DELAYED = "eset_delayed", _("ESET не отвечает")
 
 
 class EmailStatus(models.TextChoices):

@@ -15,6 +15,7 @@ from billing.selectors import client_available_balance
 from billing.services import ZERO, period_quote
 from config.errors import NotFound
 from eset_gateway.models import EsetLicense
+from eset_gateway.selectors import license_waits_on_eset
 from plans.models import ResellerPlan
 
 from .models import (
@@ -130,6 +131,8 @@ class SubscriptionDetail:
     pending_change: SeatChange | None
     seat_changes: list[SeatChange]
     license: EsetLicense | None
+    # No licence yet and its order failed at ESET, retried automatically (issue 10, item 8).
+    license_waits_on_eset: bool = False
 
 
 def subscription_detail(*, reseller: Reseller, subscription_id: int) -> SubscriptionDetail:
@@ -150,13 +153,16 @@ def subscription_detail(*, reseller: Reseller, subscription_id: int) -> Subscrip
         ]
     )
     pending = next((c for c in seat_changes if c.status == SeatChangeStatus.PENDING), None)
+    lic = EsetLicense.objects.filter(subscription=subscription).first()
     return SubscriptionDetail(
         subscription=subscription,
         periods=periods,
         charges=charges,
         pending_change=pending,
         seat_changes=seat_changes,
-        license=EsetLicense.objects.filter(subscription=subscription).first(),
+        license=lic,
+        license_waits_on_eset=lic is None
+        and license_waits_on_eset(subscription_id=subscription.pk),
     )
 
 

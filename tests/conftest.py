@@ -29,6 +29,17 @@ def _cache_per_test(settings):
     cache.clear()
 
 
+# The mock's controls need their token (eset_gateway/mock/access.py); tests send it with
+# MOCK_CONTROL_HEADERS.
+MOCK_CONTROL_TOKEN = "test-mock-control-token"
+MOCK_CONTROL_HEADERS = {"X-Mock-Control-Token": MOCK_CONTROL_TOKEN}
+
+
+@pytest.fixture(autouse=True)
+def _mock_control_token(settings):
+    settings.ESET_MOCK_CONTROL_TOKEN = MOCK_CONTROL_TOKEN
+
+
 requires_postgres = pytest.mark.skipif(
     not settings.IS_POSTGRES, reason="needs PostgreSQL (DATABASE_URL): row locks and concurrency"
 )

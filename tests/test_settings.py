@@ -53,6 +53,8 @@ PRINT_SETTINGS = (
 
 
 def _settings_with(env: dict[str, str]) -> dict:
+    # With DEBUG off the project needs ESET's address (the mock is not served then).
+    env = {"ESET_API_URL": "https://mspapi.eset.com/api/", **env}
     result = _manage("shell", "--no-imports", "-c", PRINT_SETTINGS, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -41,12 +41,14 @@ def _free_port() -> int:
 
 def test_gunicorn_serves_the_app_and_its_static_files_without_debug():
     port = _free_port()
-    # As in production behind a proxy that ends TLS and says so in X-Forwarded-Proto.
+    # As in production behind a proxy that ends TLS and says so in X-Forwarded-Proto;
+    # production settings need ESET's address (the mock is not served with DEBUG off).
     env = {
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": "test-" + "x" * 50,
         "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "ESET_API_URL": "https://mspapi.eset.com/api/",
     }
     https = {"X-Forwarded-Proto": "https"}
     server = subprocess.Popen(

@@ -213,16 +213,22 @@ def compose_services() -> dict[str, str]:
 
 def test_compose_has_one_beat_and_health_checks_everywhere():
     services = compose_services()
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "eset-mock"}
     for name, text in services.items():
         assert "healthcheck:" in text, name
     assert "postgres:15" in services["postgres"]
     assert "redis:7" in services["redis"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "eset-mock"):
         assert "<<: *app" in services[name], name
     assert "replicas: 1" in services["beat"]
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    assert "ESET_API_URL: http://web:8000/eset-mock/api/" in text
+    # ESET is another host: the mock is its own service, and the platform does not serve it.
+    assert "ESET_API_URL: http://eset-mock:8000/eset-mock/api/" in text
+    assert "ESET_MOCK_ENABLED:" not in text.split("\nservices:\n", 1)[0]
+    for name in ("web", "worker", "beat"):
+        assert "ESET_MOCK_ENABLED:" not in services[name], name
+    assert 'ESET_MOCK_ENABLED: "true"' in services["eset-mock"]
+    assert "DJANGO_SETTINGS_MODULE: config.settings_eset_mock" in services["eset-mock"]
     assert "celery -A config beat" in services["beat"]
     assert "celery -A config worker" in services["worker"]
     assert "-Q email,eset,billing" in services["worker"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -48,6 +49,9 @@ SUBS_PER_CLIENT = 10
 # so the licence's new state (and the mock's new activation key) is read back.
 CALLS_PER_CHANGE = 2
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# The mock server's controls need a token (eset_gateway/mock/access.py).
+BENCH_CONTROL_TOKEN = secrets.token_hex(16)
+BENCH_CONTROLS = {"X-Mock-Control-Token": BENCH_CONTROL_TOKEN}
 
 
 def parameters() -> dict[str, Any]:
@@ -379,6 +383,7 @@ class MockServer:
             DATABASE_URL=common.db_url(database)
             + "?conn_max_age=600&options=-c%20synchronous_commit%3Doff",
             ESET_MOCK_ENABLED="true",
+            ESET_MOCK_CONTROL_TOKEN=BENCH_CONTROL_TOKEN,
             LOG_LEVEL="ERROR",
         )
         self.proc = subprocess.Popen(
@@ -408,7 +413,10 @@ class MockServer:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(self.base + "_mock/", timeout=2).status_code == 200:
+                if (
+                    httpx.get(self.base + "_mock/", headers=BENCH_CONTROLS, timeout=2).status_code
+                    == 200
+                ):
                     return
             except httpx.TransportError:
                 pass
@@ -422,7 +430,7 @@ class MockServer:
         return "gunicorn" in cmdline and f"127.0.0.1:{self.port}" in cmdline
 
     def control(self, **values: Any) -> dict:
-        response = httpx.post(self.base + "_mock/", json=values, timeout=30)
+        response = httpx.post(self.base + "_mock/", json=values, headers=BENCH_CONTROLS, timeout=30)
         response.raise_for_status()
         return response.json()
 

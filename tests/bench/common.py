@@ -111,6 +111,9 @@ def child_env(name: str, **extra: str) -> dict[str, str]:
     for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
         env.setdefault(name, "false")
     env.setdefault("SECURE_HSTS_SECONDS", "0")
+    # ESET is the mock for the benchmarks (in-process, or the server bench_sync starts):
+    # with DEBUG off it must be enabled outright, or the settings refuse to start.
+    env.setdefault("ESET_MOCK_ENABLED", "true")
     # No worker serves the bench: what its processes ask of one must not outlive them.
     env["CELERY_BROKER_URL"] = "memory://"
     env.update(extra)

@@ -20,6 +20,7 @@ from eset_gateway.mock import views as mock_views
 from eset_gateway.models import CommandKind, GatewayCommand
 from orders.models import Order, OrderStatus, SeatChange, Subscription, SubscriptionStatus
 from plans.models import ResellerPlan, VendorPlan
+from tests.conftest import MOCK_CONTROL_HEADERS
 
 AT = datetime(2026, 12, 14, 12, 0, tzinfo=MOSCOW)
 EXPIRES_ON = date(2027, 1, 13)
@@ -35,7 +36,7 @@ def _fast_eset(settings):
     settings.ESET_RETRY_BASE_SECONDS = 0.001
     settings.ESET_CALL_ATTEMPTS = 3
     settings.ESET_TIMEOUT_SECONDS = 5.0
-    settings.ESET_MAX_ATTEMPTS = 8
+    settings.ESET_GIVE_UP_DAYS = 7
     settings.ESET_CONCURRENCY = 4
 
 
@@ -114,7 +115,9 @@ def mock_control(settings):
     def control(**values: Any) -> dict:
         if settings.ESET_API_URL:
             base = settings.ESET_API_URL.removesuffix("api/")
-            response = httpx.post(base + "_mock/", json=values, timeout=5)
+            response = httpx.post(
+                base + "_mock/", json=values, headers=MOCK_CONTROL_HEADERS, timeout=5
+            )
             assert response.status_code == 200, response.text
             return response.json()
         mock_views.control_set(dict(values))

@@ -405,20 +405,34 @@ def test_retryable_failure_backs_off(gateway, subscription, make_command, mock_c
     assert MockLicense.objects.count() == 1
 
 
-def test_retries_give_up_after_max_attempts(
+def test_retryable_failures_back_off_to_the_cap_and_fail_only_after_days(
     gateway, subscription, make_command, mock_control, settings
 ):
-    settings.ESET_MAX_ATTEMPTS = 2
+    settings.ESET_GIVE_UP_DAYS = 2
     mock_control(fail_rate=1, fail_modes=["5xx"])
     command = make_command(subscription, CommandKind.CREATE)
 
-    assert gateway.drain() == DrainResult(retried=1)
-    assert gateway.drain(at=AT + timedelta(seconds=30)) == DrainResult(failed=1)
+    # 30 s, 1, 2, 4, 8, 16 min, then 30 min each time: no attempt count fails it.
+    at, waits = AT, []
+    for _ in range(12):
+        assert gateway.drain(at=at) == DrainResult(retried=1)
+        command.refresh_from_db()
+        waits.append(command.next_attempt_at - at)
+        at = command.next_attempt_at
+    minutes = [w.total_seconds() / 60 for w in waits]
+    assert minutes == [0.5, 1, 2, 4, 8, 16, 30, 30, 30, 30, 30, 30]
+    assert (command.state, command.attempts) == (CommandState.PENDING, 12)
+    # Not an error for the reseller to act on: told once that ESET keeps it waiting.
+    assert list(Notification.objects.values_list("kind", flat=True)) == ["eset_delayed"]
 
+    # Still retried the day after; failed once it has waited ESET_GIVE_UP_DAYS.
+    assert gateway.drain(at=AT + timedelta(days=1)) == DrainResult(retried=1)
+    assert gateway.drain(at=AT + timedelta(days=2)) == DrainResult(failed=1)
     command.refresh_from_db()
-    error = "gave up after 2 attempts: Token/Get: HTTP 503"
-    assert (command.state, command.attempts, command.last_error) == (CommandState.FAILED, 2, error)
-    assert Notification.objects.get().payload == {
+    error = "gave up after 2 days: Token/Get: HTTP 503"
+    assert (command.state, command.attempts, command.last_error) == (CommandState.FAILED, 14, error)
+    note = Notification.objects.get(kind="eset_error")
+    assert note.payload == {
         "command": "create",
         "error": error,
         "subscription_id": subscription.pk,

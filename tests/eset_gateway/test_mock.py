@@ -7,6 +7,7 @@ import re
 import pytest
 
 from eset_gateway.mock.models import MockCall, MockCompany, MockControl, MockLicense, MockToken
+from tests.conftest import MOCK_CONTROL_HEADERS as CONTROL_HEADERS
 
 pytestmark = pytest.mark.django_db
 
@@ -276,10 +277,20 @@ def test_search_licenses_by_customer_and_keyword_in_pages(api, company_id, msp_i
 
 
 def test_maintenance_answers_503_99_2(api, client):
-    client.post("/eset-mock/_mock/", {"maintenance": True}, content_type="application/json")
+    client.post(
+        "/eset-mock/_mock/",
+        {"maintenance": True},
+        content_type="application/json",
+        headers=CONTROL_HEADERS,
+    )
     response = api("Search/Licenses", {"keyword": ""})
     assert _error(response) == (503, 99, 2)
-    client.post("/eset-mock/_mock/", {"maintenance": False}, content_type="application/json")
+    client.post(
+        "/eset-mock/_mock/",
+        {"maintenance": False},
+        content_type="application/json",
+        headers=CONTROL_HEADERS,
+    )
     assert api("Search/Licenses", {"keyword": ""}).status_code == 200
 
 
@@ -292,6 +303,7 @@ def test_fail_next_targets_a_call_and_is_consumed(api, client, company_id):
         "/eset-mock/_mock/",
         {"fail_next": [{"mode": "5xx", "path": "License/Detail"}, "429"], "log_calls": True},
         content_type="application/json",
+        headers=CONTROL_HEADERS,
     )
     assert response.status_code == 200
     # The path-bound fault waits for its call; the unbound one hits the next call.
@@ -308,7 +320,12 @@ def test_fail_next_targets_a_call_and_is_consumed(api, client, company_id):
 
 
 def test_lost_mode_does_the_work_then_answers_502(api, client, company_id):
-    client.post("/eset-mock/_mock/", {"fail_next": ["lost"]}, content_type="application/json")
+    client.post(
+        "/eset-mock/_mock/",
+        {"fail_next": ["lost"]},
+        content_type="application/json",
+        headers=CONTROL_HEADERS,
+    )
     response = _order(api, company_id)
     assert response.status_code == 502
     assert MockLicense.objects.count() == 1
@@ -319,6 +336,7 @@ def test_429_carries_retry_after(api, client):
         "/eset-mock/_mock/",
         {"fail_next": ["429"], "retry_after_seconds": 7},
         content_type="application/json",
+        headers=CONTROL_HEADERS,
     )
     response = api("Search/Licenses", {})
     assert response.status_code == 429
@@ -326,19 +344,32 @@ def test_429_carries_retry_after(api, client):
 
 
 def test_controls_validate_and_reset(client, api, company_id):
-    bad = client.post("/eset-mock/_mock/", {"fail_rate": 2}, content_type="application/json")
+    bad = client.post(
+        "/eset-mock/_mock/",
+        {"fail_rate": 2},
+        content_type="application/json",
+        headers=CONTROL_HEADERS,
+    )
     assert bad.status_code == 400
     assert bad.json() == {"error": "fail_rate: invalid value 2"}
-    unknown = client.post("/eset-mock/_mock/", {"colour": 1}, content_type="application/json")
+    unknown = client.post(
+        "/eset-mock/_mock/", {"colour": 1}, content_type="application/json", headers=CONTROL_HEADERS
+    )
     assert unknown.json() == {"error": "colour: unknown control"}
     state = client.post(
         "/eset-mock/_mock/",
         {"latency_ms": 5, "token_ttl_seconds": 30},
         content_type="application/json",
+        headers=CONTROL_HEADERS,
     ).json()
     # The distributor, the MSP and the customer.
     assert (state["latency_ms"], state["token_ttl_seconds"], state["companies"]) == (5, 30, 3)
-    state = client.post("/eset-mock/_mock/", {"reset": True}, content_type="application/json")
+    state = client.post(
+        "/eset-mock/_mock/",
+        {"reset": True},
+        content_type="application/json",
+        headers=CONTROL_HEADERS,
+    )
     assert state.json()["latency_ms"] == 0
     assert (MockCompany.objects.count(), MockToken.objects.count()) == (0, 0)
-    assert client.get("/eset-mock/_mock/").json()["companies"] == 0
+    assert client.get("/eset-mock/_mock/", headers=CONTROL_HEADERS).json()["companies"] == 0

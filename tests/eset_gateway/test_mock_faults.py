@@ -14,6 +14,7 @@ import pytest
 from eset_gateway.client import EsetClient
 from eset_gateway.mock import views as mock_views
 from eset_gateway.mock.models import MockCall, MockControl, MockLicense
+from tests.conftest import MOCK_CONTROL_HEADERS
 
 from .test_mock import API, KEY, _customer, _ordered
 
@@ -44,7 +45,9 @@ def company_id(api) -> str:
 
 
 def _controls(client, **values):
-    return client.post(CONTROLS, values, content_type="application/json")
+    return client.post(
+        CONTROLS, values, content_type="application/json", headers=MOCK_CONTROL_HEADERS
+    )
 
 
 def _statuses(api, count: int) -> list[int]:

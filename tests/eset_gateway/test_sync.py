@@ -104,7 +104,13 @@ def test_tasks_are_named_and_acknowledged_late():
 
 def test_gateway_drain_task_runs_what_is_due_now(subscription, make_command):
     make_command(subscription, CommandKind.CREATE, at=timezone.now() - timedelta(minutes=1))
-    assert gateway_drain_task.apply().get() == {"done": 1, "retried": 0, "failed": 0}
+    assert gateway_drain_task.apply().get() == {
+        "done": 1,
+        "retried": 0,
+        "failed": 0,
+        "released": 0,
+        "stopped": "",
+    }
 
 
 def test_eset_sync_task_takes_the_day(licensed, make_seat_change):
