@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.forms import ChargeStatusFilterForm
-from billing.selectors import client_available_balance, client_charges, client_payments
+from billing.selectors import (
+    client_available_balance,
+    client_charges,
+    client_corrections,
+    client_payments,
+)
 from config.errors import ApplicationError
 from config.forms import apply_domain_error
 from core.clock import financial_day
@@ -246,6 +251,10 @@ def balance(request: PortalRequest) -> HttpResponse:
             "charges_query": query_without(request, "charges"),
             "payments": paginate_as(request, client_payments(client=client), param="payments"),
             "payments_query": query_without(request, "payments"),
+            "corrections": paginate_as(
+                request, client_corrections(client=client), param="corrections"
+            ),
+            "corrections_query": query_without(request, "corrections"),
             "section": "balance",
         },
     )

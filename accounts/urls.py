@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from billing import correction_views
+
 from . import views
 
 app_name = "accounts"
@@ -13,4 +15,6 @@ urlpatterns = [
     path("clients/", views.client_list, name="client-list"),
     path("clients/new/", views.client_new, name="client-new"),
     path("clients/<int:client_id>/", views.client_detail, name="client-detail"),
+    path("clients/<int:client_id>/refund/", correction_views.client_refund, name="client-refund"),
+    path("clients/<int:client_id>/adjust/", correction_views.client_adjust, name="client-adjust"),
 ]

@@ -102,9 +102,9 @@ def subscription_cancel(*, subscription: Subscription, at: datetime, by=None) ->
         charge.closes_on = day
         bulk_set([charge], ["date_to", "closes_on", "seat_days", "amount", "cost"])
         ServicePeriod.objects.filter(pk=charge.period_id).update(cut_on=day)
-    Charge.objects.filter(
-        pk__in=[c.pk for c in quote.cancelled], status=ChargeStatus.OPEN
-    ).update(status=ChargeStatus.CANCELLED)
+    Charge.objects.filter(pk__in=[c.pk for c in quote.cancelled], status=ChargeStatus.OPEN).update(
+        status=ChargeStatus.CANCELLED
+    )
     if quote.cut is None and quote.cancelled:
         # The period starts after D (a renewal formed ahead): nothing of it is billed.
         ServicePeriod.objects.filter(pk=quote.cancelled[0].period_id).update(
