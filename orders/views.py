@@ -20,7 +20,9 @@ from accounts.panel import (
     list_page,
     reseller_required,
 )
+from accounts.permissions import Action, can
 from accounts.selectors import client_get, client_list
+from billing.cancel_views import cancel_page
 from billing.services import period_quote
 from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
@@ -212,7 +214,9 @@ def _subscription_page(
                     "subscriptions:seat-change-cancel", args=[subscription_id]
                 ),
                 "seats": reverse("subscriptions:seats", args=[subscription_id]),
+                "cancel": reverse("subscriptions:cancel", args=[subscription_id]),
             },
+            "may_cancel": can(request.user, Action.SUBSCRIPTIONS_CANCEL),
             "section": "subscriptions",
         },
     )
@@ -221,6 +225,24 @@ def _subscription_page(
 @reseller_required
 def subscription_page(request: PanelRequest, subscription_id: int) -> HttpResponse:
     return _subscription_page(request, subscription_id)
+
+
+@reseller_required
+def subscription_cancel(request: PanelRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        subscription_get, reseller=request.reseller, subscription_id=subscription_id
+    )
+    return cancel_page(
+        request,
+        subscription,
+        template="panel/subscriptions/cancel.html",
+        done_url=reverse("subscriptions:detail", args=[subscription_id]),
+        context={
+            "back_url": reverse("subscriptions:detail", args=[subscription_id]),
+            "for_reseller": True,
+            "section": "subscriptions",
+        },
+    )
 
 
 # The panel and the portal act on a subscription the same way; only the tenant lookup and
