@@ -14,8 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Client
-from billing.models import Charge, ChargeStatus, Payment, ServicePeriod
-from core.reasons import Reason
+from billing.models import BalanceEntry, Charge, ChargeStatus, Payment, ServicePeriod
+from core.reasons import ADJUSTMENT_REASONS, REVERSAL_REASONS, Reason
 from eset_gateway.models import EsetLicense
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription
@@ -509,3 +509,106 @@ class MeSerializer(serializers.Serializer):
     reseller = TenantRefSerializer(allow_null=True)
     client = TenantRefSerializer(allow_null=True)
     auth = serializers.ChoiceField(choices=[("token", "token"), ("session", "session")])
+
+
+# --------------------------------------------------------------------------- corrections (§4.8)
+
+
+def _reason_choices(codes) -> list[tuple[str, str]]:
+    return [(str(code), str(Reason(code).label)) for code in codes]
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    """A reversal, refund or adjustment: one ledger entry of the client's balance."""
+
+    kind = serializers.ChoiceField(
+        choices=[(k, str(label)) for k, label in BalanceEntry.Kind.choices], read_only=True
+    )
+    reason = serializers.CharField(
+        read_only=True,
+        help_text=_("Код причины (core.reasons): для сторно и корректировок — выбранный."),
+    )
+    reason_text = serializers.CharField(
+        source="get_reason_display",
+        read_only=True,
+        help_text=_("Причина (код reason) словами, на языке запроса."),
+    )
+    payment = serializers.IntegerField(
+        source="reversed_payment_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Сторнированный платёж (для kind = reversal)."),
+    )
+    created_by = serializers.CharField(
+        source="created_by.get_username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = BalanceEntry
+        fields = [
+            "id",
+            "client",
+            "kind",
+            "amount",
+            "balance_after",
+            "reason",
+            "reason_text",
+            "reference",
+            "payment",
+            "day",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+
+class ReversalRequestSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=_reason_choices(REVERSAL_REASONS), help_text=_("Причина сторно (код).")
+    )
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=_('Сумма возврата, ₽, больше нуля и не больше доступного баланса: "1234.50".'),
+    )
+    reference = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Основание: номер платёжного поручения возврата."),
+    )
+
+
+class AdjustmentRequestSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=_(
+            'Сумма со знаком, ₽: "500.00" зачисляет, "-500.00" списывает (не больше '
+            "доступного баланса)."
+        ),
+    )
+    reason = serializers.ChoiceField(
+        choices=_reason_choices(ADJUSTMENT_REASONS), help_text=_("Причина корректировки (код).")
+    )
+
+
+class CancelQuoteSerializer(serializers.Serializer):
+    """What cancelling now does (§4.9), before anything is written."""
+
+    last_day = serializers.DateField(
+        read_only=True, help_text=_("Последний оплачиваемый день (включительно): сегодня.")
+    )
+    freed = money(help_text=_("Сумма, освобождаемая из резерва и сразу доступная на балансе."))
+
+
+class CancelledSerializer(SubscriptionSerializer):
+    freed = money(help_text=_("Сумма, освобождённая из резерва при отмене."))
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "freed"]
+        read_only_fields = fields
