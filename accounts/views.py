@@ -69,7 +69,7 @@ def client_new(request: PanelRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = client_create(reseller=request.reseller, **form.cleaned_data)
+            client = client_create(reseller=request.reseller, by=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             apply_domain_error(form, exc)
         else:

@@ -143,7 +143,7 @@ def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
 def order_confirm_submit(request, order) -> None:
     """S7 for the panel and the portal alike: confirm, then say where the subscription stands."""
     try:
-        subscription = services.order_confirm(order=order, at=timezone.now())
+        subscription = services.order_confirm(order=order, at=timezone.now(), by=request.user)
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -155,7 +155,7 @@ def order_confirm_submit(request, order) -> None:
 
 def order_cancel_submit(request, order) -> None:
     try:
-        services.order_cancel(order=order, at=timezone.now())
+        services.order_cancel(order=order, at=timezone.now(), by=request.user)
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -277,7 +277,7 @@ def pending_change_cancel(request, pending_change) -> None:
         messages.error(request, _("Нет ожидающего изменения числа мест."))
         return
     try:
-        services.seat_change_cancel(seat_change=pending_change, at=timezone.now())
+        services.seat_change_cancel(seat_change=pending_change, at=timezone.now(), by=request.user)
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -290,7 +290,9 @@ def auto_renew_submit(request, subscription) -> None:
         messages.error(request, _("Укажите, включить или выключить автопродление."))
         return
     try:
-        services.subscription_set_auto_renew(subscription=subscription, auto_renew=value == "on")
+        services.subscription_set_auto_renew(
+            subscription=subscription, auto_renew=value == "on", by=request.user
+        )
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
