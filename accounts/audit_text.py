@@ -96,7 +96,7 @@ def value_text(key: str, value: Any, *, object_type: str = "") -> str:
 def changes_of(event: AuditEvent) -> list[Change]:
     before, after = event.before or {}, event.after or {}
     keys = [*before, *(k for k in after if k not in before)]
-    return [
+    rows = [
         Change(
             label=str(LABELS.get(key, key)),
             before=value_text(key, before[key], object_type=event.object_type)
@@ -108,6 +108,8 @@ def changes_of(event: AuditEvent) -> list[Change]:
         )
         for key in keys
     ]
+    # What stayed as it was (a client created without an INN) says nothing.
+    return [row for row in rows if row.before != row.after]
 
 
 def changes_line(event: AuditEvent) -> str:
