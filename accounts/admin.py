@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from accounts.audit_text import changes_line, object_text
 from accounts.models import AuditEvent, Client, Membership, Reseller
 from accounts.services import client_create, reseller_create
 from config.formats import format_rub
@@ -211,7 +212,9 @@ class ClientAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        created = client_create(reseller=obj.reseller, name=obj.name, email=obj.email, inn=obj.inn)
+        created = client_create(
+            reseller=obj.reseller, name=obj.name, email=obj.email, inn=obj.inn, by=request.user
+        )
         obj.pk = created.pk
         obj.owner = created.owner
         obj.created_at = created.created_at
@@ -266,22 +269,24 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit trail of every tenant, for the operator (DESIGN.md §3, §9)."""
+    """The operator reads every tenant's trail; services write it, nobody edits it."""
 
-    list_display = ("at", "reseller", "client", "actor", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type", ("at", admin.DateFieldListFilter))
-    list_select_related = ("reseller", "client", "actor")
-    search_fields = ("reseller__name", "client__name", "actor__username", "=object_id")
+    list_display = ("at", "reseller", "client", "who", "action", "object", "changes")
+    list_filter = ("action", "reseller", ("at", admin.DateFieldListFilter))
+    search_fields = ("actor__username", "client__name", "reseller__name")
     date_hierarchy = "at"
-    fields = (
-        "at",
-        "reseller",
-        "client",
-        "actor",
-        "action",
-        "object_type",
-        "object_id",
-        "before",
-        "after",
-    )
+    list_select_related = ("reseller", "client", "actor")
+    fields = ("at", "reseller", "client", "who", "action", "object", "changes")
     readonly_fields = fields
+
+    @admin.display(description="кто")
+    def who(self, obj: AuditEvent) -> str:
+        return obj.actor.get_username() if obj.actor else "система"
+
+    @admin.display(description="объект")
+    def object(self, obj: AuditEvent) -> str:
+        return object_text(obj)
+
+    @admin.display(description="было → стало")
+    def changes(self, obj: AuditEvent) -> str:
+        return changes_line(obj)

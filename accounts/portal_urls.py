@@ -29,6 +29,11 @@ urlpatterns = [
         views.subscription_auto_renew,
         name="auto-renew",
     ),
+    path(
+        "subscriptions/<int:subscription_id>/cancel/",
+        views.subscription_cancel,
+        name="subscription-cancel",
+    ),
     path("balance/", views.balance, name="balance"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:notification_id>/", views.notification_detail, name="notification"),

@@ -14,8 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing.cancel_views import cancel_page
 from billing.forms import ChargeStatusFilterForm
-from billing.selectors import client_available_balance, client_charges, client_payments
+from billing.selectors import (
+    client_available_balance,
+    client_charges,
+    client_corrections,
+    client_payments,
+)
 from config.errors import ApplicationError
 from config.forms import apply_domain_error
 from core.clock import financial_day
@@ -50,6 +56,7 @@ from orders.views import (
 
 from .forms import PlanSearchForm
 from .panel import found_or_404, list_filters, list_page
+from .permissions import Action, can
 from .portal import PortalRequest, client_required, paginate_as, query_without
 from .portal_forms import PortalAuthenticationForm, PortalOrderForm
 
@@ -185,7 +192,9 @@ def _subscription_page(
                 "auto_renew": reverse("portal:auto-renew", args=[subscription_id]),
                 "seat_change_cancel": reverse("portal:seat-change-cancel", args=[subscription_id]),
                 "seats": reverse("portal:seats", args=[subscription_id]),
+                "cancel": reverse("portal:subscription-cancel", args=[subscription_id]),
             },
+            "may_cancel": can(request.user, Action.SUBSCRIPTIONS_CANCEL),
             "section": "subscriptions",
         },
     )
@@ -194,6 +203,24 @@ def _subscription_page(
 @client_required
 def subscription_detail(request: PortalRequest, subscription_id: int) -> HttpResponse:
     return _subscription_page(request, subscription_id)
+
+
+@client_required
+def subscription_cancel(request: PortalRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        client_subscription_get, client=request.client, subscription_id=subscription_id
+    )
+    return cancel_page(
+        request,
+        subscription,
+        template="portal/subscriptions/cancel.html",
+        done_url=reverse("portal:subscription", args=[subscription_id]),
+        context={
+            "back_url": reverse("portal:subscription", args=[subscription_id]),
+            "for_reseller": False,
+            "section": "subscriptions",
+        },
+    )
 
 
 @require_POST
@@ -246,6 +273,10 @@ def balance(request: PortalRequest) -> HttpResponse:
             "charges_query": query_without(request, "charges"),
             "payments": paginate_as(request, client_payments(client=client), param="payments"),
             "payments_query": query_without(request, "payments"),
+            "corrections": paginate_as(
+                request, client_corrections(client=client), param="corrections"
+            ),
+            "corrections_query": query_without(request, "corrections"),
             "section": "balance",
         },
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from config.errors import NotFound
 
-from .models import Client, Membership, Reseller
+from .models import AuditEvent, Client, Membership, Reseller
 
 
 def membership_for(*, user) -> Membership | None:
@@ -61,3 +64,33 @@ def portal_client_for(*, user) -> Client | None:
     if not membership.client.reseller.is_active:
         return None
     return membership.client
+
+
+def audit_events(
+    *,
+    reseller: Reseller,
+    action: str | None = None,
+    actor_id: int | None = None,
+    client_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The reseller's audit trail, newest first; the dates are Moscow days of `at`."""
+    events = AuditEvent.objects.filter(reseller=reseller).select_related("actor", "client")
+    if action:
+        events = events.filter(action=action)
+    if actor_id is not None:
+        events = events.filter(actor_id=actor_id)
+    if client_id is not None:
+        events = events.filter(client_id=client_id)
+    if date_from is not None:
+        events = events.filter(at__date__gte=date_from)
+    if date_to is not None:
+        events = events.filter(at__date__lte=date_to)
+    return events.order_by("-at", "-id")
+
+
+def audit_actors(*, reseller: Reseller):
+    """The people who appear in the reseller's trail (its staff and its clients' people)."""
+    ids = AuditEvent.objects.filter(reseller=reseller, actor__isnull=False).values("actor_id")
+    return get_user_model().objects.filter(pk__in=ids).order_by("username")

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import views
+from billing import correction_views
+
+from . import audit_views, views
 
 app_name = "accounts"
 
@@ -10,7 +12,10 @@ urlpatterns = [
     path("", views.panel_home, name="panel-home"),
     path("login/", views.PanelLoginView.as_view(), name="login"),
     path("logout/", views.PanelLogoutView.as_view(), name="logout"),
+    path("audit/", audit_views.audit_list, name="audit"),
     path("clients/", views.client_list, name="client-list"),
     path("clients/new/", views.client_new, name="client-new"),
     path("clients/<int:client_id>/", views.client_detail, name="client-detail"),
+    path("clients/<int:client_id>/refund/", correction_views.client_refund, name="client-refund"),
+    path("clients/<int:client_id>/adjust/", correction_views.client_adjust, name="client-adjust"),
 ]

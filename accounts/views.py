@@ -10,13 +10,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from billing.selectors import client_available_balance, client_charges, client_payments
+from billing.selectors import (
+    client_available_balance,
+    client_charges,
+    client_corrections,
+    client_payments,
+)
 from config.errors import ApplicationError
 from config.forms import apply_domain_error
 from orders.selectors import client_subscriptions
 
 from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm
 from .panel import PanelRequest, found_or_404, paginate, query_without_page, reseller_required
+from .permissions import Action, can
 from .selectors import client_get, client_search
 from .services import client_create
 
@@ -63,7 +69,7 @@ def client_new(request: PanelRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = client_create(reseller=request.reseller, **form.cleaned_data)
+            client = client_create(reseller=request.reseller, by=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             apply_domain_error(form, exc)
         else:
@@ -83,6 +89,8 @@ def client_detail(request: PanelRequest, client_id: int) -> HttpResponse:
             "available_balance": client_available_balance(client=client),
             "subscriptions": client_subscriptions(client=client)[:DETAIL_ROWS],
             "payments": client_payments(client=client)[:DETAIL_ROWS],
+            "corrections": client_corrections(client=client)[:DETAIL_ROWS],
+            "may_correct": can(request.user, Action.CORRECTIONS),
             "charges": client_charges(client=client)[:DETAIL_ROWS],
             "section": "clients",
         },

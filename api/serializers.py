@@ -17,9 +17,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Client
-from billing.models import Charge, ChargeStatus, Payment, ServicePeriod
+from billing.models import BalanceEntry, Charge, ChargeStatus, Payment, ServicePeriod
 from config.errors import ApplicationError
-from core.reasons import Reason
+from core.reasons import ADJUSTMENT_REASONS, REVERSAL_REASONS, Reason
 from eset_gateway.models import EsetLicense
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription
@@ -84,6 +84,20 @@ class PriceField(PatternDecimalField):
 @extend_schema_field({"type": "string", "format": "decimal", "pattern": AMOUNT_PATTERN})
 class AmountField(PatternDecimalField):
     pattern = AMOUNT_PATTERN
+
+
+# An adjustment: either sign, the magnitude as a payment's.
+SIGNED_AMOUNT_PATTERN = r"^-?(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": SIGNED_AMOUNT_PATTERN})
+class SignedAmountField(PatternDecimalField):
+    pattern = SIGNED_AMOUNT_PATTERN
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(self.pattern, data):
+            self.fail("invalid")
+        return serializers.DecimalField.to_internal_value(self, data)
 
 
 def object_id(**kwargs) -> serializers.IntegerField:
@@ -619,3 +633,102 @@ class MeSerializer(serializers.Serializer):
     reseller = TenantRefSerializer(allow_null=True)
     client = TenantRefSerializer(allow_null=True)
     auth = serializers.ChoiceField(choices=[("token", "token"), ("session", "session")])
+
+
+# --------------------------------------------------------------------------- corrections (§4.8)
+
+
+def _reason_choices(codes) -> list[tuple[str, str]]:
+    return [(str(code), str(Reason(code).label)) for code in codes]
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    """A reversal, refund or adjustment: one ledger entry of the client's balance."""
+
+    kind = serializers.ChoiceField(
+        choices=[(k, str(label)) for k, label in BalanceEntry.Kind.choices], read_only=True
+    )
+    reason = serializers.CharField(
+        read_only=True,
+        help_text=_("Код причины (core.reasons): для сторно и корректировок — выбранный."),
+    )
+    reason_text = serializers.CharField(
+        source="get_reason_display",
+        read_only=True,
+        help_text=_("Причина (код reason) словами, на языке запроса."),
+    )
+    payment = serializers.IntegerField(
+        source="reversed_payment_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Сторнированный платёж (для kind = reversal)."),
+    )
+    created_by = serializers.CharField(
+        source="created_by.get_username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = BalanceEntry
+        fields = [
+            "id",
+            "client",
+            "kind",
+            "amount",
+            "balance_after",
+            "reason",
+            "reason_text",
+            "reference",
+            "payment",
+            "day",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+
+class ReversalRequestSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=_reason_choices(REVERSAL_REASONS), help_text=_("Причина сторно (код).")
+    )
+
+
+class RefundRequestSerializer(serializers.Serializer):
+    amount = AmountField(
+        help_text=_('Сумма возврата, ₽, больше нуля и не больше доступного баланса: "1234.50".'),
+    )
+    reference = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("Основание: номер платёжного поручения возврата."),
+    )
+
+
+class AdjustmentRequestSerializer(serializers.Serializer):
+    amount = SignedAmountField(
+        help_text=_(
+            'Сумма со знаком, ₽: "500.00" зачисляет, "-500.00" списывает (не больше '
+            "доступного баланса)."
+        ),
+    )
+    reason = serializers.ChoiceField(
+        choices=_reason_choices(ADJUSTMENT_REASONS), help_text=_("Причина корректировки (код).")
+    )
+
+
+class CancelQuoteSerializer(serializers.Serializer):
+    """What cancelling now does (§4.9), before anything is written."""
+
+    last_day = serializers.DateField(
+        read_only=True, help_text=_("Последний оплачиваемый день (включительно): сегодня.")
+    )
+    freed = money(help_text=_("Сумма, освобождаемая из резерва и сразу доступная на балансе."))
+
+
+class CancelledSerializer(SubscriptionSerializer):
+    freed = money(help_text=_("Сумма, освобождённая из резерва при отмене."))
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "freed"]
+        read_only_fields = fields

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.safestring import SafeString
 
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
-from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
+from billing.models import BalanceEntry, Charge, FormSubmission, Payment, ServicePeriod
 
 
 @admin.register(Payment)
@@ -149,3 +149,13 @@ class ChargeAdmin(ReadOnlyAdmin):
     @admin.display(description="маржа реселлера")
     def margin_rub(self, obj: Charge) -> SafeString:
         return rub(obj.amount - obj.cost)
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdmin):
+    """Money forms' used one-time tokens (billing.submissions): what a repeat was shown."""
+
+    list_display = ("created_at", "user", "result_url")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    date_hierarchy = "created_at"

@@ -5,9 +5,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
+from core.reasons import ADJUSTMENT_REASONS, REVERSAL_REASONS, Reason
 from orders.models import Order
 
 from .models import ChargeStatus, Payment
+from .submissions import OnceField
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 
@@ -76,21 +78,94 @@ class PaymentForm(forms.Form):
         help_text=_("Подтверждённый заказ клиента, ожидающий оплаты."),
     )
 
+    form_token = OnceField()
+
     def __init__(self, *args, orders: QuerySet[Order], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order"].queryset = orders  # type: ignore[attr-defined]
 
     def clean_amount(self) -> Decimal:
-        # People write "1 234,50": the decimal comma and grouping spaces are not errors.
-        raw: str = self.cleaned_data["amount"]
-        text = raw.replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(_("Укажите сумму числом."), code="invalid") from None
-        if not amount.is_finite():
-            raise forms.ValidationError(_("Укажите сумму числом."), code="invalid")
-        return amount
+        return parse_amount(self.cleaned_data["amount"])
+
+
+def parse_amount(raw: str) -> Decimal:
+    """People write "1 234,50" (and "−50" with a typographic minus): the decimal comma,
+    grouping spaces and that minus are not errors. The money rules (kopecks, range, sign)
+    are the services'."""
+    text = raw.replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("\u2212", "-")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise forms.ValidationError(_("Укажите сумму числом."), code="invalid") from None
+    if not amount.is_finite():
+        raise forms.ValidationError(_("Укажите сумму числом."), code="invalid")
+    return amount
+
+
+def _reasons(codes) -> list[tuple[str, object]]:
+    return [(str(code), Reason(code).label) for code in codes]
+
+
+class CorrectionForm(forms.Form):
+    """A correction's two steps (DESIGN.md §8): the person fills it in (`step` empty), sees
+    what will follow, and confirms (`step` = confirm) with the same values and token."""
+
+    step = forms.CharField(widget=forms.HiddenInput, required=False)
+    form_token = OnceField()
+
+    @property
+    def confirmed(self) -> bool:
+        return self.is_valid() and self.cleaned_data.get("step") == "confirm"
+
+
+class ReversalForm(CorrectionForm):
+    reason = forms.ChoiceField(
+        label=_("Причина сторно"),
+        choices=[("", "—"), *_reasons(REVERSAL_REASONS)],
+        error_messages={
+            "required": _("Укажите причину сторно."),
+            "invalid_choice": _("Укажите причину сторно из списка."),
+        },
+    )
+
+
+class RefundForm(CorrectionForm):
+    amount = forms.CharField(
+        label=_("Сумма возврата, ₽"),
+        max_length=32,
+        help_text=_("Не больше доступного баланса. Например, 1 234,50."),
+        error_messages={"required": _("Укажите сумму возврата.")},
+    )
+    reference = forms.CharField(
+        label=_("Основание"),
+        max_length=200,
+        required=False,
+        help_text=_("Номер платёжного поручения, которым деньги возвращены клиенту."),
+        error_messages={"max_length": _("Основание длиннее 200 символов.")},
+    )
+
+    def clean_amount(self) -> Decimal:
+        return parse_amount(self.cleaned_data["amount"])
+
+
+class AdjustmentForm(CorrectionForm):
+    amount = forms.CharField(
+        label=_("Сумма корректировки, ₽"),
+        max_length=32,
+        help_text=_("Со знаком: 500 зачисляет на баланс, −500 списывает (не больше доступного)."),
+        error_messages={"required": _("Укажите сумму корректировки.")},
+    )
+    reason = forms.ChoiceField(
+        label=_("Причина корректировки"),
+        choices=[("", "—"), *_reasons(ADJUSTMENT_REASONS)],
+        error_messages={
+            "required": _("Укажите причину корректировки."),
+            "invalid_choice": _("Укажите причину корректировки из списка."),
+        },
+    )
+
+    def clean_amount(self) -> Decimal:
+        return parse_amount(self.cleaned_data["amount"])
 
 
 class ChargeStatusFilterForm(forms.Form):

@@ -226,3 +226,28 @@ class Charge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date_from} – {self.date_to}: {self.amount}"
+
+
+class FormSubmission(models.Model):
+    """A money form's one-time token, consumed in the transaction of the write it makes
+    (DESIGN.md §8): a double click or a reload sends the same token again, the unique
+    (user, token) refuses the second row and the person is shown the first result."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    token = models.CharField(_("токен формы"), max_length=64)
+    # Where the first submission led (its result page): a repeat is sent there too.
+    result_url = models.CharField(_("результат"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("создано"))
+
+    class Meta:
+        verbose_name = _("отправка денежной формы")
+        verbose_name_plural = _("отправки денежных форм")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="formsubmission_once"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="formsubmission_created")]
+
+    def __str__(self) -> str:
+        return self.token

@@ -14,7 +14,7 @@ from accounts.models import Client, Reseller
 from config.errors import NotFound
 from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
 
-from .models import Charge, ChargeStatus, Payment
+from .models import BalanceEntry, Charge, ChargeStatus, Payment
 from .services import ZERO, money
 
 
@@ -32,7 +32,28 @@ def client_available_balance(*, client: Client) -> Decimal:
 
 
 def client_payments(*, client: Client) -> QuerySet[Payment]:
-    return Payment.objects.filter(client=client).order_by("-paid_at", "-id")
+    return (
+        Payment.objects.filter(client=client)
+        .select_related("reversal_entry")
+        .order_by("-paid_at", "-id")
+    )
+
+
+CORRECTION_KINDS = (
+    BalanceEntry.Kind.REVERSAL,
+    BalanceEntry.Kind.REFUND,
+    BalanceEntry.Kind.ADJUSTMENT,
+)
+
+
+def client_corrections(*, client: Client) -> QuerySet[BalanceEntry]:
+    """The client's reversals, refunds and adjustments (§4.8), newest first: its statement
+    shows them beside the payments, each with its reason."""
+    return (
+        BalanceEntry.objects.filter(client=client, kind__in=CORRECTION_KINDS)
+        .select_related("created_by", "reversed_payment")
+        .order_by("-id")
+    )
 
 
 def client_charges(*, client: Client, status: str | None = None) -> QuerySet[Charge]:
@@ -57,7 +78,7 @@ def payment_list(
 ) -> QuerySet[Payment]:
     """The reseller's payments, newest first; the dates are Moscow financial days."""
     payments = Payment.objects.filter(client__reseller=reseller).select_related(
-        "client", "order__reseller_plan__vendor_plan"
+        "client", "order__reseller_plan__vendor_plan", "reversal_entry"
     )
     if client_id is not None:
         payments = payments.filter(client_id=client_id)
@@ -75,7 +96,7 @@ def payment_get(*, reseller: Reseller, payment_id: int) -> Payment:
     payment = (
         payment_list(reseller=reseller)
         .filter(pk=payment_id)
-        .select_related("registered_by", "order__subscription")
+        .select_related("registered_by", "order__subscription", "reversal_entry__created_by")
     ).first()
     if payment is None:
         raise NotFound(_("Платёж не найден."), field="payment")

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import correction_views, views
 
 app_name = "payments"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.payment_index, name="list"),
     path("new/", views.payment_new, name="new"),
     path("<int:payment_id>/", views.payment_detail, name="detail"),
+    path("<int:payment_id>/reverse/", correction_views.payment_reverse, name="reverse"),
 ]
 
 dashboard_urls = ([path("", views.dashboard, name="index")], "dashboard")

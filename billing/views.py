@@ -22,6 +22,7 @@ from accounts.panel import (
     query_without_page,
     reseller_required,
 )
+from accounts.permissions import Action, can
 from accounts.selectors import client_get, client_list
 from config.errors import ApplicationError
 from config.formats import format_rub
@@ -30,6 +31,7 @@ from core.clock import financial_day
 from orders.models import Order
 from orders.selectors import OrderPaymentStatus, order_payment_status
 
+from .correction_views import REPLAYED
 from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
 from .selectors import (
     MonthFigures,
@@ -41,6 +43,7 @@ from .selectors import (
     reseller_dashboard,
 )
 from .services import payment_register_outcome
+from .submissions import submit_once, token_issue, token_renew
 
 
 @reseller_required
@@ -65,6 +68,7 @@ def payment_index(request: PanelRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "query_string": query_without_page(request),
+            "may_correct": can(request.user, Action.CORRECTIONS),
             "section": "payments",
         },
     )
@@ -83,7 +87,7 @@ def payment_new(request: PanelRequest) -> HttpResponse:
         return render(request, "panel/payments/pick.html", {"pick": pick, "section": "payments"})
     client = found_or_404(client_get, reseller=request.reseller, client_id=client_id)
     orders = client_pending_orders(client=client)
-    initial = {}
+    initial: dict[str, object] = {}
     order_id = _client_id(request.GET.get("order"))
     if order_id is not None:
         # Another client's order (another reseller's too) is not found; one of this client's
@@ -91,10 +95,12 @@ def payment_new(request: PanelRequest) -> HttpResponse:
         if not client_order_exists(client=client, order_id=order_id):
             raise Http404(_("Заказ не найден."))
         initial["order"] = order_id
+    initial["form_token"] = token_issue()
     form = PaymentForm(request.POST or None, orders=orders, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def work() -> str:
             outcome = payment_register_outcome(
                 client=client,
                 amount=data["amount"],
@@ -104,11 +110,20 @@ def payment_new(request: PanelRequest) -> HttpResponse:
                 method=data["method"],
                 reference=data["reference"],
             )
+            _report_outcome(request, outcome.activated, outcome.resumed)
+            return reverse("payments:detail", args=[outcome.payment.pk])
+
+        try:
+            # A double click or a reload sends the same token: one payment, and the
+            # second submission is shown the first one's page.
+            done = submit_once(user=request.user, token=data["form_token"], work=work)
         except ApplicationError as exc:
             apply_domain_error(form, exc)
         else:
-            _report_outcome(request, outcome.activated, outcome.resumed)
-            return redirect("payments:detail", payment_id=outcome.payment.pk)
+            if done.replayed:
+                messages.info(request, REPLAYED)
+            return redirect(done.url)
+    token_renew(form)
     # What the chosen order still takes, so the person can pay exactly that (S8).
     chosen = _chosen_order(orders, (request.POST or request.GET).get("order"))
     return render(

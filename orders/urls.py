@@ -26,6 +26,7 @@ subscription_urls = (
             name="seat-change-cancel",
         ),
         path("<int:subscription_id>/auto-renew/", views.subscription_auto_renew, name="auto-renew"),
+        path("<int:subscription_id>/cancel/", views.subscription_cancel, name="cancel"),
     ],
     "subscriptions",
 )

@@ -20,7 +20,9 @@ from accounts.panel import (
     list_page,
     reseller_required,
 )
+from accounts.permissions import Action, can
 from accounts.selectors import client_get, client_list
+from billing.cancel_views import cancel_page
 from billing.services import period_quote
 from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
@@ -141,7 +143,7 @@ def order_detail(request: PanelRequest, order_id: int) -> HttpResponse:
 def order_confirm_submit(request, order) -> None:
     """S7 for the panel and the portal alike: confirm, then say where the subscription stands."""
     try:
-        subscription = services.order_confirm(order=order, at=timezone.now())
+        subscription = services.order_confirm(order=order, at=timezone.now(), by=request.user)
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -153,7 +155,7 @@ def order_confirm_submit(request, order) -> None:
 
 def order_cancel_submit(request, order) -> None:
     try:
-        services.order_cancel(order=order, at=timezone.now())
+        services.order_cancel(order=order, at=timezone.now(), by=request.user)
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -212,7 +214,9 @@ def _subscription_page(
                     "subscriptions:seat-change-cancel", args=[subscription_id]
                 ),
                 "seats": reverse("subscriptions:seats", args=[subscription_id]),
+                "cancel": reverse("subscriptions:cancel", args=[subscription_id]),
             },
+            "may_cancel": can(request.user, Action.SUBSCRIPTIONS_CANCEL),
             "section": "subscriptions",
         },
     )
@@ -221,6 +225,24 @@ def _subscription_page(
 @reseller_required
 def subscription_page(request: PanelRequest, subscription_id: int) -> HttpResponse:
     return _subscription_page(request, subscription_id)
+
+
+@reseller_required
+def subscription_cancel(request: PanelRequest, subscription_id: int) -> HttpResponse:
+    subscription = found_or_404(
+        subscription_get, reseller=request.reseller, subscription_id=subscription_id
+    )
+    return cancel_page(
+        request,
+        subscription,
+        template="panel/subscriptions/cancel.html",
+        done_url=reverse("subscriptions:detail", args=[subscription_id]),
+        context={
+            "back_url": reverse("subscriptions:detail", args=[subscription_id]),
+            "for_reseller": True,
+            "section": "subscriptions",
+        },
+    )
 
 
 # The panel and the portal act on a subscription the same way; only the tenant lookup and
@@ -255,7 +277,7 @@ def pending_change_cancel(request, pending_change) -> None:
         messages.error(request, _("Нет ожидающего изменения числа мест."))
         return
     try:
-        services.seat_change_cancel(seat_change=pending_change, at=timezone.now())
+        services.seat_change_cancel(seat_change=pending_change, at=timezone.now(), by=request.user)
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -268,7 +290,9 @@ def auto_renew_submit(request, subscription) -> None:
         messages.error(request, _("Укажите, включить или выключить автопродление."))
         return
     try:
-        services.subscription_set_auto_renew(subscription=subscription, auto_renew=value == "on")
+        services.subscription_set_auto_renew(
+            subscription=subscription, auto_renew=value == "on", by=request.user
+        )
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:

@@ -66,7 +66,9 @@ def plan_workplace(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
         else:
             try:
                 services.reseller_plan_set_seat_price(
-                    reseller_plan=plan.reseller_plan, seat_price=form.cleaned_data["seat_price"]
+                    reseller_plan=plan.reseller_plan,
+                    seat_price=form.cleaned_data["seat_price"],
+                    by=request.user,
                 )
             except ApplicationError as exc:
                 apply_domain_error(form, exc)
@@ -103,7 +105,9 @@ def _plan_action(
 def plan_activate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
     try:
-        services.reseller_plan_activate(reseller=request.reseller, vendor_plan=plan.vendor_plan)
+        services.reseller_plan_activate(
+            reseller=request.reseller, vendor_plan=plan.vendor_plan, by=request.user
+        )
     except ApplicationError as exc:
         report_domain_error(request, exc)
     else:
@@ -117,7 +121,7 @@ def plan_deactivate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     return _plan_action(
         request,
         vendor_plan_id,
-        lambda rp: services.reseller_plan_deactivate(reseller_plan=rp),
+        lambda rp: services.reseller_plan_deactivate(reseller_plan=rp, by=request.user),
         _("Тарифный план деактивирован."),
     )
 
@@ -128,7 +132,7 @@ def plan_publish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     return _plan_action(
         request,
         vendor_plan_id,
-        lambda rp: services.reseller_plan_publish(reseller_plan=rp),
+        lambda rp: services.reseller_plan_publish(reseller_plan=rp, by=request.user),
         _("Тарифный план опубликован в панели клиента."),
     )
 
@@ -139,6 +143,6 @@ def plan_unpublish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     return _plan_action(
         request,
         vendor_plan_id,
-        lambda rp: services.reseller_plan_unpublish(reseller_plan=rp),
+        lambda rp: services.reseller_plan_unpublish(reseller_plan=rp, by=request.user),
         _("Тарифный план снят с публикации."),
     )

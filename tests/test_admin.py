@@ -18,6 +18,7 @@ from accounts.admin import format_rub
 from accounts.models import Client, Membership, Reseller
 from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
 from billing.services import billing_run, payment_register
+from billing.submissions import submit_once
 from notifications.models import Notification, NotificationKind
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
 from orders.services import order_confirm, order_create, seat_change_request
@@ -52,6 +53,7 @@ def build_graph(n: int) -> Subscription:
     )
     billing_run(day=date(2026, 12, 31))
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
+    submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")
     Notification.objects.get_or_create(
         key=f"test-admin:{n}",
         defaults={

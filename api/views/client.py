@@ -33,7 +33,7 @@ from ..idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from ..selectors import client_balance, client_orders, client_payment_get
 from ..tenancy import request_tenant
 from .base import ClientViewSet
-from .docs import IDEMPOTENT, SEAT_CHANGE, detailed, listed, written
+from .docs import IDEMPOTENT, SEAT_CHANGE, cancel_docs, detailed, listed, written
 from .shared import NotificationActions, OrderActions, SeatChangeActions, SubscriptionActions
 
 
@@ -106,6 +106,7 @@ class OrderViewSet(ClientViewSet, OrderActions):
     auto_renew=written(
         s.SubscriptionSerializer, "Turn auto-renewal on or off", request=s.AutoRenewSerializer
     ),
+    **cancel_docs(s),
 )
 class SubscriptionViewSet(ClientViewSet, SubscriptionActions):
     filterset_class = f.ClientSubscriptionFilter

@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 
 from ..errors import DETAIL, LIST, WRITE, error_responses
+from ..idempotency import IDEMPOTENCY_PARAMETER
 
 IDEMPOTENT = "Send an `Idempotency-Key` header to make a retry safe."
 SEAT_CHANGE = (
@@ -38,3 +39,26 @@ def written(serializer, summary: str, *, request=None, status: int = 200, **kwar
         responses={status: serializer, **error_responses(*WRITE)},
         **kwargs,
     )
+
+
+def cancel_docs(serializers) -> dict:
+    """Cancelling now (§4.9), the same in both scopes."""
+    return {
+        "cancel_quote": detailed(
+            serializers.CancelQuoteSerializer,
+            "What cancelling now would do (§4.9)",
+            description="Today (the Moscow financial day) is the last billed day; `freed` is "
+            "the reservation released at once. 409 when the subscription is neither active "
+            "nor suspended.",
+        ),
+        "cancel": written(
+            serializers.CancelledSerializer,
+            "Cancel a subscription now (§4.9)",
+            parameters=[IDEMPOTENCY_PARAMETER],
+            description="Today is the last billed day: the charge holding it is cut to end "
+            "and close today, later open charges are cancelled, the ESET licence is "
+            "suspended, a pending seat change is cancelled and both sides are told. 409 "
+            "when the subscription is neither active nor suspended; 403 for a role that may "
+            "not cancel (reseller: admin, manager; client: owner, admin). " + IDEMPOTENT,
+        ),
+    }

@@ -11,11 +11,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Client
+from accounts.permissions import Action, require
 from accounts.selectors import client_get, client_list
 from accounts.services import client_create, client_update
 from billing.models import Charge, Payment, ServicePeriod
 from billing.selectors import payment_get, payment_list
-from billing.services import payment_register_outcome
+from billing.services import (
+    balance_adjust,
+    payment_register_outcome,
+    payment_reverse,
+    refund_register,
+)
 from config.errors import Conflict, NotFound
 from notifications.models import Notification
 from notifications.selectors import notification_get, notification_list
@@ -44,7 +50,7 @@ from ..selectors import (
     reseller_plan_get,
 )
 from .base import ResellerViewSet, now
-from .docs import IDEMPOTENT, SEAT_CHANGE, detailed, listed, written
+from .docs import IDEMPOTENT, SEAT_CHANGE, cancel_docs, detailed, listed, written
 from .shared import NotificationActions, OrderActions, SeatChangeActions, SubscriptionActions
 
 # --------------------------------------------------------------------------- plans
@@ -108,7 +114,9 @@ class PlanViewSet(ResellerViewSet):
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
         view = plan_get(reseller=self.reseller, vendor_plan_id=self.object_id())
-        plan_services.reseller_plan_activate(reseller=self.reseller, vendor_plan=view.vendor_plan)
+        plan_services.reseller_plan_activate(
+            reseller=self.reseller, vendor_plan=view.vendor_plan, by=request.user
+        )
         return self.row(view.vendor_plan.pk)
 
     @action(detail=True, methods=["post"])
@@ -116,21 +124,21 @@ class PlanViewSet(ResellerViewSet):
         # A plan never activated is already inactive: nothing to do, as for a second call.
         plan = self.reseller_plan(activated=False)
         if plan is not None:
-            plan_services.reseller_plan_deactivate(reseller_plan=plan)
+            plan_services.reseller_plan_deactivate(reseller_plan=plan, by=request.user)
         return self.row(self.object_id())
 
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
         plan = self.reseller_plan(activated=True)
         assert plan is not None
-        plan_services.reseller_plan_publish(reseller_plan=plan)
+        plan_services.reseller_plan_publish(reseller_plan=plan, by=request.user)
         return self.row(self.object_id())
 
     @action(detail=True, methods=["post"])
     def unpublish(self, request: Request, pk: str) -> Response:
         plan = self.reseller_plan(activated=False)
         if plan is not None:
-            plan_services.reseller_plan_unpublish(reseller_plan=plan)
+            plan_services.reseller_plan_unpublish(reseller_plan=plan, by=request.user)
         return self.row(self.object_id())
 
     @action(detail=True, methods=["put"], url_path="seat-price")
@@ -138,7 +146,9 @@ class PlanViewSet(ResellerViewSet):
         plan = self.reseller_plan(activated=True)
         assert plan is not None
         price = self.parse(s.SeatPriceSerializer)["seat_price"]
-        plan_services.reseller_plan_set_seat_price(reseller_plan=plan, seat_price=price)
+        plan_services.reseller_plan_set_seat_price(
+            reseller_plan=plan, seat_price=price, by=request.user
+        )
         return self.row(self.object_id())
 
 
@@ -163,6 +173,26 @@ class PlanViewSet(ResellerViewSet):
         request=s.ClientUpdateSerializer,
         description="The e-mail is the owner's login and cannot be changed here.",
     ),
+    refund=written(
+        s.CorrectionSerializer,
+        "Register a refund: money paid back to the client (§4.8)",
+        request=s.RefundRequestSerializer,
+        status=201,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="One `refund` ledger entry of −amount. At most the available balance "
+        "(balance − open charges): beyond it a 409 `insufficient_funds` naming `amount`. "
+        "Accountants and admins only (403 otherwise). " + IDEMPOTENT,
+    ),
+    adjust=written(
+        s.CorrectionSerializer,
+        "Adjust a client's balance with a reason (§4.8)",
+        request=s.AdjustmentRequestSerializer,
+        status=201,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="A signed `adjustment` ledger entry; a negative one at most the "
+        "available balance (409 `insufficient_funds` beyond it). Accountants and admins "
+        "only (403 otherwise). " + IDEMPOTENT,
+    ),
 )
 class ClientViewSet(ResellerViewSet):
     queryset = Client.objects.none()
@@ -175,7 +205,7 @@ class ClientViewSet(ResellerViewSet):
 
     def create(self, request: Request) -> Response:
         data = self.parse(s.ClientCreateSerializer)
-        client = client_create(reseller=self.reseller, **data)
+        client = client_create(reseller=self.reseller, by=request.user, **data)
         return self.respond(s.ClientSerializer, client, status=201)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -185,7 +215,45 @@ class ClientViewSet(ResellerViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         client = client_get(reseller=self.reseller, client_id=self.object_id())
         data = self.parse(s.ClientUpdateSerializer, partial=True)
-        return self.respond(s.ClientSerializer, client_update(client=client, **data))
+        return self.respond(
+            s.ClientSerializer, client_update(client=client, by=request.user, **data)
+        )
+
+    @action(detail=True, methods=["post"])
+    def refund(self, request: Request, pk: str) -> Response:
+        client = client_get(reseller=self.reseller, client_id=self.object_id())
+        require(request.user, Action.CORRECTIONS)
+
+        def work() -> Response:
+            data = self.parse(s.RefundRequestSerializer)
+            entry = refund_register(
+                client=client,
+                amount=data["amount"],
+                reference=data["reference"],
+                at=now(),
+                by=request.user,
+            )
+            return self.respond(s.CorrectionSerializer, entry, status=201)
+
+        return idempotent(request, work)
+
+    @action(detail=True, methods=["post"])
+    def adjust(self, request: Request, pk: str) -> Response:
+        client = client_get(reseller=self.reseller, client_id=self.object_id())
+        require(request.user, Action.CORRECTIONS)
+
+        def work() -> Response:
+            data = self.parse(s.AdjustmentRequestSerializer)
+            entry = balance_adjust(
+                client=client,
+                amount=data["amount"],
+                reason=data["reason"],
+                at=now(),
+                by=request.user,
+            )
+            return self.respond(s.CorrectionSerializer, entry, status=201)
+
+        return idempotent(request, work)
 
 
 @extend_schema(tags=["reseller: balances"])
@@ -279,6 +347,7 @@ class OrderViewSet(ResellerViewSet, OrderActions):
     auto_renew=written(
         s.SubscriptionSerializer, "Turn auto-renewal on or off (S7)", request=s.AutoRenewSerializer
     ),
+    **cancel_docs(s),
 )
 class SubscriptionViewSet(ResellerViewSet, SubscriptionActions):
     filterset_class = f.SubscriptionFilter
@@ -326,6 +395,17 @@ class SeatChangeViewSet(ResellerViewSet, SeatChangeActions):
         "(`activated`, `resumed`). " + IDEMPOTENT,
     ),
     retrieve=detailed(s.PaymentSerializer, "A payment"),
+    reverse=written(
+        s.CorrectionSerializer,
+        "Reverse a payment entered by mistake (§4.8)",
+        request=s.ReversalRequestSerializer,
+        status=201,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="One `reversal` ledger entry of −amount linked to the payment. A payment "
+        "is reversed once (409 `conflict` naming `payment`); refused while its money is "
+        "reserved for service (409 `insufficient_funds` naming `amount`). Accountants and "
+        "admins only (403 otherwise). " + IDEMPOTENT,
+    ),
 )
 class PaymentViewSet(ResellerViewSet):
     queryset = Payment.objects.none()
@@ -361,6 +441,18 @@ class PaymentViewSet(ResellerViewSet):
             payment.activated = list(outcome.activated)  # type: ignore[attr-defined]
             payment.resumed = list(outcome.resumed)  # type: ignore[attr-defined]
             return self.respond(s.PaymentCreatedSerializer, payment, status=201)
+
+        return idempotent(request, work)
+
+    @action(detail=True, methods=["post"])
+    def reverse(self, request: Request, pk: str) -> Response:
+        payment = payment_get(reseller=self.reseller, payment_id=self.object_id())
+        require(request.user, Action.CORRECTIONS)
+
+        def work() -> Response:
+            reason = self.parse(s.ReversalRequestSerializer)["reason"]
+            entry = payment_reverse(payment=payment, reason=reason, at=now(), by=request.user)
+            return self.respond(s.CorrectionSerializer, entry, status=201)
 
         return idempotent(request, work)
 

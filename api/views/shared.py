@@ -12,7 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Action, require
+from billing import services as billing_services
+from billing.services.cancellation import CANCELLABLE
 from config.errors import Conflict
+from core.clock import financial_day
 from notifications.models import Notification
 from notifications.services import notification_mark_read
 from orders import services as order_services
@@ -62,13 +66,13 @@ class OrderActions(ApiViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
         order = self.scoped_order(self.object_id())
-        order_services.order_confirm(order=order, at=now())
+        order_services.order_confirm(order=order, at=now(), by=request.user)
         return self.order_response(order.pk)
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         order = self.scoped_order(self.object_id())
-        order_services.order_cancel(order=order, at=now())
+        order_services.order_cancel(order=order, at=now(), by=request.user)
         return self.order_response(order.pk)
 
 
@@ -107,7 +111,7 @@ class SubscriptionActions(ApiViewSet):
         )
         if pending is None:
             raise Conflict(_("Нет ожидающего изменения числа мест."), field="seat_change")
-        change = order_services.seat_change_cancel(seat_change=pending, at=now())
+        change = order_services.seat_change_cancel(seat_change=pending, at=now(), by=request.user)
         return self.respond(s.SeatChangeSerializer, change)
 
     @action(detail=True, methods=["put"], url_path="auto-renew")
@@ -115,9 +119,35 @@ class SubscriptionActions(ApiViewSet):
         subscription = self.scoped_subscription(self.object_id())
         value = self.parse(s.AutoRenewSerializer)["auto_renew"]
         subscription = order_services.subscription_set_auto_renew(
-            subscription=subscription, auto_renew=value
+            subscription=subscription, auto_renew=value, by=request.user
         )
         return self.respond(s.SubscriptionSerializer, self.scoped_subscription(subscription.pk))
+
+    @action(detail=True, methods=["get"], url_path="cancel-quote")
+    def cancel_quote(self, request: Request, pk: str) -> Response:
+        subscription = self.scoped_subscription(self.object_id())
+        if subscription.status not in CANCELLABLE:
+            raise Conflict(
+                _("Отменить можно только активную или приостановленную подписку."),
+                field="subscription",
+            )
+        quote = billing_services.cancel_quote(subscription=subscription, day=today())
+        return self.respond(s.CancelQuoteSerializer, quote)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        subscription = self.scoped_subscription(self.object_id())
+        require(request.user, Action.SUBSCRIPTIONS_CANCEL)
+
+        def work() -> Response:
+            at = now()
+            quote = billing_services.cancel_quote(subscription=subscription, day=financial_day(at))
+            billing_services.subscription_cancel(subscription=subscription, at=at, by=request.user)
+            cancelled = self.scoped_subscription(subscription.pk)
+            cancelled.freed = quote.freed  # type: ignore[attr-defined]
+            return self.respond(s.CancelledSerializer, cancelled)
+
+        return idempotent(request, work)
 
 
 class SeatChangeActions(ApiViewSet):

@@ -14,7 +14,15 @@ The names below are the domain API (§12); faces import them from here.
 from core.money import ZERO, money
 
 from .cancellation import CancelQuote, cancel_quote, subscription_cancel
-from .corrections import balance_adjust, payment_reverse, refund_register
+from .corrections import (
+    CorrectionQuote,
+    adjustment_quote,
+    balance_adjust,
+    payment_reverse,
+    refund_quote,
+    refund_register,
+    reversal_quote,
+)
 from .ledger import client_id_chunks, clients_available, clients_lock, ledger_append
 from .lifecycle import (
     ServeResult,
@@ -51,11 +59,13 @@ __all__ = [
     "ZERO",
     "BillingRunResult",
     "CancelQuote",
+    "CorrectionQuote",
     "PaymentOutcome",
     "PeriodQuote",
     "SeatChangeApplyResult",
     "SeatDelta",
     "ServeResult",
+    "adjustment_quote",
     "balance_adjust",
     "billing_run",
     "both_sides_specs",
@@ -75,7 +85,9 @@ __all__ = [
     "payment_reverse",
     "period_quote",
     "periods_roll_over",
+    "refund_quote",
     "refund_register",
+    "reversal_quote",
     "run_moment",
     "seat_changes_apply_due",
     "seat_delta",

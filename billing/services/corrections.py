@@ -7,6 +7,7 @@ and the audit trail."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ from notifications.models import NotificationKind
 from notifications.services import NotificationSpec, notify
 
 from ..models import BalanceEntry, Payment
-from .ledger import clients_available, ledger_append
+from .ledger import clients_available, ledger_append, open_totals
 
 MAX_REFERENCE = 200
 
@@ -42,6 +43,76 @@ def _reason_clean(reason: str, allowed: Sequence[str]) -> str:
 def _who(by) -> None:
     if by is None or not getattr(by, "pk", None):
         raise ValidationError(_("Укажите, кто вносит исправление."), field="by")
+
+
+def _refuse_beyond(available: Decimal, amount: Decimal) -> None:
+    if amount < 0 and -amount > available:
+        raise InsufficientFunds(
+            _(
+                "Доступно только %(have)s: остальное уже зарезервировано за услугу. "
+                "Сначала остановите то, что оплачено этими деньгами."
+            )
+            % {"have": format_rub(max(available, ZERO))},
+            field="amount",
+        )
+
+
+@dataclass(frozen=True)
+class CorrectionQuote:
+    """What a correction will do, shown on its confirmation step before anything is
+    written: the signed amount and the balance and available balance before → after."""
+
+    amount: Decimal
+    balance: Decimal
+    available: Decimal
+
+    @property
+    def balance_after(self) -> Decimal:
+        return self.balance + self.amount
+
+    @property
+    def available_after(self) -> Decimal:
+        return self.available + self.amount
+
+
+def _quote(client: Client, amount: Decimal) -> CorrectionQuote:
+    """Read without the lock: the write checks again under it."""
+    client = Client.objects.get(pk=client.pk)
+    available = client.balance - open_totals([client.pk]).get(client.pk, ZERO)
+    _refuse_beyond(available, amount)
+    return CorrectionQuote(amount=amount, balance=client.balance, available=available)
+
+
+def _not_reversed(payment: Payment) -> None:
+    if BalanceEntry.objects.filter(reversed_payment_id=payment.pk).exists():
+        raise Conflict(_("Платёж уже сторнирован."), field="payment")
+
+
+def _reference_clean(reference: str) -> str:
+    reference = (reference or "").strip()
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError(
+            _("Основание длиннее %(max)s символов.") % {"max": MAX_REFERENCE}, field="reference"
+        )
+    return reference
+
+
+def reversal_quote(*, payment: Payment, reason: str | None = None) -> CorrectionQuote:
+    """What payment_reverse would do now, refused as it would be (writes nothing)."""
+    if reason is not None:
+        _reason_clean(reason, REVERSAL_REASONS)
+    _not_reversed(payment)
+    return _quote(Client(pk=payment.client_id), -payment.amount)
+
+
+def refund_quote(*, client: Client, amount, reference: str = "") -> CorrectionQuote:
+    _reference_clean(reference)
+    return _quote(client, -money_clean(amount, field="amount"))
+
+
+def adjustment_quote(*, client: Client, amount, reason: str) -> CorrectionQuote:
+    _reason_clean(reason, ADJUSTMENT_REASONS)
+    return _quote(client, _signed_amount(amount))
 
 
 def _correct(
@@ -62,15 +133,7 @@ def _correct(
     available = clients_available([client.pk]).get(client.pk)
     if available is None:
         raise NotFound(_("Клиент не найден."), field="client")
-    if amount < 0 and -amount > available:
-        raise InsufficientFunds(
-            _(
-                "Доступно только %(have)s: остальное уже зарезервировано за услугу. "
-                "Сначала остановите то, что оплачено этими деньгами."
-            )
-            % {"have": format_rub(max(available, ZERO))},
-            field="amount",
-        )
+    _refuse_beyond(available, amount)
     balance = Client.objects.values_list("balance", flat=True).get(pk=client.pk)
     entry = BalanceEntry(
         client_id=client.pk,
@@ -139,8 +202,7 @@ def payment_reverse(*, payment: Payment, reason: str, at: datetime, by) -> Balan
     reason = _reason_clean(reason, REVERSAL_REASONS)
     client = Client.objects.get(pk=payment.client_id)
     clients_available([client.pk])  # the lock first, then the payment's state under it
-    if BalanceEntry.objects.filter(reversed_payment_id=payment.pk).exists():
-        raise Conflict(_("Платёж уже сторнирован."), field="payment")
+    _not_reversed(payment)
     return _correct(
         client=client,
         amount=-payment.amount,
@@ -161,11 +223,7 @@ def refund_register(
     require_aware(at)
     _who(by)
     amount = money_clean(amount, field="amount")
-    reference = (reference or "").strip()
-    if len(reference) > MAX_REFERENCE:
-        raise ValidationError(
-            _("Основание длиннее %(max)s символов.") % {"max": MAX_REFERENCE}, field="reference"
-        )
+    reference = _reference_clean(reference)
     return _correct(
         client=client,
         amount=-amount,

@@ -11,8 +11,15 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import AuditEvent, Client, Membership, Reseller
 from accounts.services import client_create, reseller_create, reseller_user_create
-from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
-from billing.services import billing_run, payment_register
+from billing.models import BalanceEntry, Charge, FormSubmission, Payment, ServicePeriod
+from billing.services import (
+    balance_adjust,
+    billing_run,
+    payment_register,
+    payment_reverse,
+    refund_register,
+    subscription_cancel,
+)
 from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
 from eset_gateway.models import GatewayCommand
 from notifications.models import Notification
@@ -57,6 +64,7 @@ MODELS = [
     Notification,
     GatewayCommand,
     AuditEvent,
+    FormSubmission,
 ]
 
 
@@ -513,3 +521,151 @@ def test_seat_change_refusal_keeps_the_pending_one(w):
     )
     pending.refresh_from_db()
     assert pending.status == "pending"
+
+
+# --------------------------------------------------------------------------- corrections (§4.8)
+# A1 holds 600,00 paid with 5 seats × 100,00 reserved from 14.12: the available balance is
+# what the tests below reach beyond. Each refusal names its field and writes nothing.
+
+
+@pytest.fixture
+def who(w):
+    return reseller_user_create(reseller=w.a, username="a-accountant", email="acc@example.com")
+
+
+def _available(client) -> Decimal:
+    from billing.selectors import client_available_balance
+
+    client.refresh_from_db()
+    return client_available_balance(client=client)
+
+
+REVERSALS = {
+    "no_reason": (lambda p, u: payment_reverse(payment=p, reason="", at=AT, by=u), "reason"),
+    "unknown_reason": (lambda p, u: payment_reverse(payment=p, reason="x", at=AT, by=u), "reason"),
+    "adjustment_reason": (
+        lambda p, u: payment_reverse(payment=p, reason="goodwill", at=AT, by=u),
+        "reason",
+    ),
+    "nobody": (
+        lambda p, u: payment_reverse(payment=p, reason="duplicate_payment", at=AT, by=None),
+        "by",
+    ),
+    "naive_moment": (
+        lambda p, u: payment_reverse(payment=p, reason="duplicate_payment", at=NAIVE, by=u),
+        "at",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REVERSALS.keys())
+def test_reversal_bad_input(w, who, case):
+    call, field = REVERSALS[case]
+    duplicate = payment_register(client=w.a1, amount=Decimal("10.00"), at=AT)
+    refused(lambda: call(duplicate, who), ValidationError, field)
+
+
+def test_reversal_of_money_already_reserved(w, who):
+    paid = Payment.objects.filter(client=w.a1).order_by("pk").first()
+    assert paid.amount > _available(w.a1)
+    refused(
+        lambda: payment_reverse(payment=paid, reason="wrong_client", at=AT, by=who),
+        InsufficientFunds,
+        "amount",
+    )
+
+
+def test_reversal_twice(w, who):
+    duplicate = payment_register(client=w.a1, amount=Decimal("10.00"), at=AT)
+    payment_reverse(payment=duplicate, reason="duplicate_payment", at=AT, by=who)
+    refused(
+        lambda: payment_reverse(payment=duplicate, reason="duplicate_payment", at=AT, by=who),
+        Conflict,
+        "payment",
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "reference", "field"),
+    [
+        (Decimal("0"), "", "amount"),
+        ("-1", "", "amount"),
+        ("abc", "", "amount"),
+        ("0.001", "", "amount"),
+        (None, "", "amount"),
+        (True, "", "amount"),
+        (Decimal("NaN"), "", "amount"),
+        ("1e100", "", "amount"),
+        ("1.00", "x" * 201, "reference"),
+    ],
+    ids=repr,
+)
+def test_refund_bad_input(w, who, amount, reference, field):
+    refused(
+        lambda: refund_register(client=w.a1, amount=amount, reference=reference, at=AT, by=who),
+        ValidationError,
+        field,
+    )
+
+
+def test_refund_beyond_the_available_balance(w, who):
+    over = _available(w.a1) + Decimal("0.01")
+    refused(
+        lambda: refund_register(client=w.a1, amount=over, at=AT, by=who),
+        InsufficientFunds,
+        "amount",
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "field"),
+    [
+        ("0", "goodwill", "amount"),
+        ("-0", "goodwill", "amount"),
+        ("abc", "goodwill", "amount"),
+        ("1.005", "goodwill", "amount"),
+        (1.5, "goodwill", "amount"),
+        (None, "goodwill", "amount"),
+        ("10", "", "reason"),
+        ("10", "duplicate_payment", "reason"),
+        ("10", "money_returned", "reason"),
+    ],
+    ids=repr,
+)
+def test_adjustment_bad_input(w, who, amount, reason, field):
+    refused(
+        lambda: balance_adjust(client=w.a1, amount=amount, reason=reason, at=AT, by=who),
+        ValidationError,
+        field,
+    )
+
+
+def test_negative_adjustment_beyond_the_available_balance(w, who):
+    over = -(_available(w.a1) + Decimal("0.01"))
+    refused(
+        lambda: balance_adjust(client=w.a1, amount=over, reason="other", at=AT, by=who),
+        InsufficientFunds,
+        "amount",
+    )
+
+
+def test_positive_adjustment_beyond_the_balance_column(w, who):
+    client = ClientFactory(reseller=w.a)
+    for _ in range(100):
+        payment_register(client=client, amount=Decimal("9999999999.99"), at=AT)
+    refused(
+        lambda: balance_adjust(client=client, amount="1.00", reason="other", at=AT, by=who),
+        ValidationError,
+        "amount",
+    )
+
+
+# --------------------------------------------------------------------------- cancel now (§4.9)
+
+
+def test_cancel_a_subscription_awaiting_payment(w):
+    refused(lambda: subscription_cancel(subscription=w.pending, at=AT), Conflict, "subscription")
+
+
+def test_cancel_without_an_aware_moment(w):
+    refused(lambda: subscription_cancel(subscription=w.active, at=NAIVE), ValidationError, "at")

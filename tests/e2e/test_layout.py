@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 
 from accounts.management.commands.seed_demo import CLIENTS, RESELLER_USER
 from accounts.models import Client
+from billing.models import Payment
 from notifications.models import Notification
 from orders.models import Order, Subscription
 from orders.services import order_create, seat_change_request
@@ -102,6 +103,11 @@ def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         f"/panel/subscriptions/{subscription.pk}/",
         "/panel/payments/",
         f"/panel/payments/new/?client={client.pk}",
+        f"/panel/payments/{Payment.objects.order_by('pk').first().pk}/reverse/",
+        f"/panel/clients/{client.pk}/refund/",
+        f"/panel/clients/{client.pk}/adjust/",
+        f"/panel/subscriptions/{subscription.pk}/cancel/",
+        "/panel/audit/",
         "/panel/notifications/",
         f"/panel/notifications/{notification.pk}/",
     ]
@@ -123,6 +129,7 @@ def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/portal/orders/",
         "/portal/subscriptions/",
         f"/portal/subscriptions/{subscription.pk}/",
+        f"/portal/subscriptions/{subscription.pk}/cancel/",
         "/portal/balance/",
         "/portal/notifications/",
         f"/portal/notifications/{notification.pk}/",

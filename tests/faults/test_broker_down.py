@@ -13,6 +13,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from billing.models import Payment
+from billing.submissions import token_issue
 from eset_gateway.models import CommandKind, CommandState, GatewayCommand
 from eset_gateway.services import gateway_drain
 from notifications.models import EmailStatus, Notification
@@ -56,7 +57,12 @@ def test_a_panel_payment_with_the_broker_down_answers_its_redirect_and_pays_once
     ):
         response = panel.post(
             f"{reverse('payments:new')}?client={client.pk}",
-            {"amount": "483,87", "method": "bank_transfer", "order": order.pk},
+            {
+                "form_token": token_issue(),
+                "amount": "483,87",
+                "method": "bank_transfer",
+                "order": order.pk,
+            },
         )
 
     payment = Payment.objects.get()

@@ -19,6 +19,7 @@ from django.utils import translation
 from accounts.models import Client, Membership
 from billing.models import Payment
 from billing.services import billing_run, payment_register
+from billing.submissions import token_issue
 from orders.models import Order, OrderStatus, SubscriptionStatus
 from orders.selectors import OrderPaymentStatus, order_payment_status
 from orders.services import order_cancel, order_confirm, order_create
@@ -106,7 +107,12 @@ def pay_through_the_panel(order: Order, staff, amount: Decimal) -> str:
     panel.force_login(staff)
     response = panel.post(
         f"{reverse('payments:new')}?client={order.client_id}&order={order.pk}",
-        {"amount": f"{amount}", "method": "bank_transfer", "order": order.pk},
+        {
+            "form_token": token_issue(),
+            "amount": f"{amount}",
+            "method": "bank_transfer",
+            "order": order.pk,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return panel.get(response["Location"]).content.decode()

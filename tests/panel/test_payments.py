@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import Client
 from billing.models import BalanceEntry, Payment
 from billing.services import payment_register
+from billing.submissions import token_issue
 from orders.models import Order, SubscriptionStatus
 from orders.services import order_confirm, order_create
 from tests.factories import ClientFactory, ResellerFactory, ResellerPlanFactory, msk
@@ -130,7 +131,13 @@ def test_a_payment_that_covers_a_pending_order_activates_it(frozen_panel, resell
     url = f"{reverse('payments:new')}?client={client.pk}"
     response = panel.post(
         url,
-        {"amount": "483,87", "method": "bank_transfer", "reference": "п/п 1", "order": order.pk},
+        {
+            "form_token": token_issue(),
+            "amount": "483,87",
+            "method": "bank_transfer",
+            "reference": "п/п 1",
+            "order": order.pk,
+        },
     )
     payment = Payment.objects.get()
     assert response.status_code == 302
@@ -155,7 +162,7 @@ def test_a_short_payment_says_how_much_is_still_due(frozen_panel, reseller):
     order = pending_order(client)  # 483,87 ₽ due
     response = panel.post(
         f"{reverse('payments:new')}?client={client.pk}",
-        {"amount": "1 000", "method": "card", "order": order.pk},
+        {"form_token": token_issue(), "amount": "1 000", "method": "card", "order": order.pk},
     )
     assert response.status_code == 302
     html = html_of(panel.get(response["Location"]))
@@ -163,7 +170,7 @@ def test_a_short_payment_says_how_much_is_still_due(frozen_panel, reseller):
     second = pending_order(client, seats=20)  # 1 935,48 ₽, of which 516,13 ₽ is available
     response = panel.post(
         f"{reverse('payments:new')}?client={client.pk}",
-        {"amount": "1234.50", "method": "card", "order": second.pk},
+        {"form_token": token_issue(), "amount": "1234.50", "method": "card", "order": second.pk},
     )
     html = html_of(panel.get(response["Location"]))
     assert "Ни одна подписка не активирована этим платежом." in html
@@ -189,7 +196,12 @@ def test_bad_amount_is_shown_beside_the_field_and_nothing_is_written(
     before = written(client)
     response = panel.post(
         f"{reverse('payments:new')}?client={client.pk}",
-        {"amount": amount, "method": "bank_transfer", "order": order.pk},
+        {
+            "form_token": token_issue(),
+            "amount": amount,
+            "method": "bank_transfer",
+            "order": order.pk,
+        },
     )
     html = html_of(response)
     assert response.context["form"].errors == {"amount": [error]}
@@ -212,7 +224,12 @@ def test_another_clients_order_is_refused_and_nothing_is_written(panel, reseller
     before = written(client)
     response = panel.post(
         f"{reverse('payments:new')}?client={client.pk}",
-        {"amount": "100", "method": "bank_transfer", "order": foreign.pk},
+        {
+            "form_token": token_issue(),
+            "amount": "100",
+            "method": "bank_transfer",
+            "order": foreign.pk,
+        },
     )
     assert list(response.context["form"].errors) == ["order"]
     assert written(client) == before
@@ -223,7 +240,8 @@ def test_another_resellers_client_and_payment_are_404(panel):
     payment = payment_register(client=other, amount=Decimal("10.00"), at=NOW)
     assert panel.get(reverse("payments:new"), {"client": other.pk}).status_code == 404
     response = panel.post(
-        f"{reverse('payments:new')}?client={other.pk}", {"amount": "10", "method": "card"}
+        f"{reverse('payments:new')}?client={other.pk}",
+        {"form_token": token_issue(), "amount": "10", "method": "card"},
     )
     assert response.status_code == 404
     assert Payment.objects.count() == 1
