@@ -13,4 +13,13 @@ urlpatterns = [
     path("clients/", views.client_list, name="client-list"),
     path("clients/new/", views.client_new, name="client-new"),
     path("clients/<int:client_id>/", views.client_detail, name="client-detail"),
+    path(
+        "clients/<int:client_id>/invitation/",
+        views.client_invitation_resend,
+        name="client-invitation",
+    ),
+    path("staff/", views.staff, name="staff"),
+    path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff-remove"),
+    path("staff/<int:membership_id>/resend/", views.staff_resend, name="staff-resend"),
+    path("profile/", views.profile, name="profile"),
 ]

@@ -48,10 +48,12 @@ MIDDLEWARE = [
     # Static files from the app itself, DEBUG or not (no CDN, no separate server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person's stored language, not the browser's Accept-Language (DESIGN.md §8);
+    # in place of django.middleware.locale.LocaleMiddleware, after authentication.
+    "accounts.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -70,6 +72,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # `actions`: what the person's role allows (accounts.permissions, §8).
+                "accounts.context_processors.actions",
             ],
         },
     },
@@ -132,6 +136,8 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@eset-platform.local")
+# The site's address for links in e-mails sent outside a request (invitations).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport (no server).
 REDIS_URL = env("REDIS_URL", default="")

@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     ESET_ERROR = "eset_error", _("ошибка ESET")
     LICENSE_DRIFT = "license_drift", _("расхождение с ESET")
     BALANCE_CORRECTED = "balance_corrected", _("баланс скорректирован")
+    INVITATION = "invitation", _("приглашение")
 
 
 class EmailStatus(models.TextChoices):

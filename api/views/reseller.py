@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Client
+from accounts.permissions import Action
 from accounts.selectors import client_get, client_list
 from accounts.services import client_create, client_update
 from billing.models import Charge, Payment, ServicePeriod
@@ -83,6 +84,9 @@ class PlanViewSet(ResellerViewSet):
     queryset = VendorPlan.objects.none()
     serializer_class = s.CataloguePlanSerializer
     filterset_class = f.CataloguePlanFilter
+    role_actions = dict.fromkeys(
+        ("activate", "deactivate", "publish", "unpublish", "seat_price"), Action.PLANS_MANAGE
+    )
 
     def catalogue(self) -> QuerySet[VendorPlan]:
         return plan_catalogue(reseller=self.reseller)
@@ -169,13 +173,14 @@ class ClientViewSet(ResellerViewSet):
     serializer_class = s.ClientSerializer
     filterset_class = f.ClientFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    role_actions = dict.fromkeys(("create", "partial_update"), Action.CLIENTS_MANAGE)
 
     def list(self, request: Request) -> Response:
         return self.list_response(client_list(reseller=self.reseller), s.ClientSerializer)
 
     def create(self, request: Request) -> Response:
         data = self.parse(s.ClientCreateSerializer)
-        client = client_create(reseller=self.reseller, **data)
+        client = client_create(reseller=self.reseller, **data, by=request.user, at=now())
         return self.respond(s.ClientSerializer, client, status=201)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -185,7 +190,9 @@ class ClientViewSet(ResellerViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         client = client_get(reseller=self.reseller, client_id=self.object_id())
         data = self.parse(s.ClientUpdateSerializer, partial=True)
-        return self.respond(s.ClientSerializer, client_update(client=client, **data))
+        return self.respond(
+            s.ClientSerializer, client_update(client=client, **data, by=request.user)
+        )
 
 
 @extend_schema(tags=["reseller: balances"])
@@ -331,6 +338,7 @@ class PaymentViewSet(ResellerViewSet):
     queryset = Payment.objects.none()
     serializer_class = s.PaymentSerializer
     filterset_class = f.PaymentFilter
+    role_actions = {"create": Action.PAYMENTS_REGISTER}
 
     def list(self, request: Request) -> Response:
         return self.list_response(payment_list(reseller=self.reseller), s.PaymentSerializer)

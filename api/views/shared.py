@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Action
 from config.errors import Conflict
 from notifications.models import Notification
 from notifications.services import notification_mark_read
@@ -35,6 +36,7 @@ from .base import ApiViewSet, now, today
 class OrderActions(ApiViewSet):
     queryset = Order.objects.none()  # the model, for the schema; rows come from selectors
     serializer_class = s.OrderSerializer
+    role_actions = dict.fromkeys(("create", "confirm", "cancel"), Action.ORDERS_MANAGE)
 
     def scoped_orders(self) -> QuerySet[Order]:
         raise NotImplementedError
@@ -76,6 +78,7 @@ class SubscriptionActions(ApiViewSet):
     queryset = Subscription.objects.none()
     serializer_class = s.SubscriptionSerializer
     detail_serializer: type[s.SubscriptionDetailSerializer] = s.SubscriptionDetailSerializer
+    role_actions = dict.fromkeys(("cancel_seat_change", "auto_renew"), Action.SUBSCRIPTIONS_MANAGE)
 
     def scoped_subscriptions(self) -> QuerySet[Subscription]:
         raise NotImplementedError
@@ -126,6 +129,7 @@ class SeatChangeActions(ApiViewSet):
     queryset = SeatChange.objects.none()
     serializer_class = s.SeatChangeSerializer
     filterset_class = SeatChangeFilter
+    role_actions = {"create": Action.SUBSCRIPTIONS_MANAGE}
 
     def scoped_subscription(self, subscription_id: int) -> Subscription:
         raise NotImplementedError
