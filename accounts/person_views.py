@@ -140,6 +140,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     post_reset_login = False
+    success_url = reverse_lazy("accounts:login")  # form_valid sends each face to its own
 
     def form_valid(self, form):
         super().form_valid(form)
