@@ -68,7 +68,13 @@ class Membership(models.Model):
     # The person's own choice of the UI language (DESIGN.md §8); empty until they choose,
     # and then Russian applies (accounts.middleware), whatever the browser asks for.
     language = models.CharField(
-        _("язык"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+        _("язык"),
+        max_length=8,
+        blank=True,
+        default="",
+        # Also the column's default: rows written by plain SQL (the benchmarks' COPY) too.
+        db_default="",
+        choices=settings.LANGUAGES,
     )
 
     class Meta:

@@ -257,7 +257,9 @@ def person_remove(*, membership: Membership, at: datetime, by=None) -> None:
     """Takes the person's access away: the membership goes, the user can no longer sign in
     (kept, not deleted: payments and the audit trail name them), open links die."""
     locked = (
-        Membership.objects.select_for_update()
+        # Only the membership row is locked (PostgreSQL refuses FOR UPDATE on the nullable
+        # side of the outer join to the client).
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user", "client")
         .filter(pk=membership.pk)
         .first()

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='membership',
             name='language',
-            field=models.CharField(blank=True, choices=[('ru', 'Русский'), ('en', 'English')], default='', max_length=8, verbose_name='язык'),
+            field=models.CharField(blank=True, choices=[('ru', 'Русский'), ('en', 'English')], db_default='', default='', max_length=8, verbose_name='язык'),
         ),
         migrations.CreateModel(
             name='Invitation',
