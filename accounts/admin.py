@@ -17,11 +17,12 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.audit_text import changes_line, object_text
-from accounts.models import AuditEvent, Client, Membership, Reseller
+from accounts.models import AuditEvent, Client, Invitation, Membership, Reseller
 from accounts.services import client_create, reseller_create
 from config.formats import format_rub
 
@@ -213,7 +214,12 @@ class ClientAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         created = client_create(
-            reseller=obj.reseller, name=obj.name, email=obj.email, inn=obj.inn, by=request.user
+            reseller=obj.reseller,
+            name=obj.name,
+            email=obj.email,
+            inn=obj.inn,
+            by=request.user,
+            at=timezone.now(),
         )
         obj.pk = created.pk
         obj.owner = created.owner
@@ -223,6 +229,27 @@ class ClientAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are sent by the services (a new client, staff, a resend); the link's
+    token is nowhere to be seen, it is not stored."""
+
+    list_display = (
+        "user",
+        "reseller",
+        "client",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+    )
+    list_select_related = ("user", "reseller", "client", "created_by")
+    list_filter = (("reseller", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("user__username", "user__email", "client__name", "reseller__name")
+    date_hierarchy = "created_at"
 
 
 @admin.register(Membership)

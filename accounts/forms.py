@@ -1,8 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .login_throttle import ThrottledLoginMixin
+from .models import Membership
 from .selectors import membership_for
 
 
@@ -41,3 +43,53 @@ class ClientSearchForm(forms.Form):
 
 class PlanSearchForm(forms.Form):
     q = forms.CharField(label=_("Поиск по названию"), required=False, max_length=100)
+
+
+class InviteForm(forms.Form):
+    """A person to invite: the e-mail is their login. Only parses; person_invite checks."""
+
+    email = forms.CharField(label=_("E-mail"), max_length=254)
+    role = forms.CharField(label=_("Роль"), max_length=16, widget=forms.Select)
+
+    def __init__(self, *args, roles: tuple[str, ...], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].widget.choices = [(r, Membership.Role(r).label) for r in roles]
+
+
+class PasswordsForm(forms.Form):
+    """A new password, typed twice; the validators run in the service."""
+
+    new_password1 = forms.CharField(
+        label=_("Новый пароль"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("Новый пароль ещё раз"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        one, two = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if one and two and one != two:
+            self.add_error("new_password2", _("Пароли не совпадают."))
+        return cleaned
+
+
+class PasswordChangeForm(PasswordsForm):
+    old_password = forms.CharField(
+        label=_("Текущий пароль"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+
+class LanguageForm(forms.Form):
+    language = forms.CharField(label=_("Язык интерфейса"), max_length=8, widget=forms.Select)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].widget.choices = list(settings.LANGUAGES)

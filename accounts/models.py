@@ -71,6 +71,17 @@ class Membership(models.Model):
         Client, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ADMIN)
+    # The person's own choice of the UI language (DESIGN.md §8); empty until they choose,
+    # and then Russian applies (accounts.middleware), whatever the browser asks for.
+    language = models.CharField(
+        _("язык"),
+        max_length=8,
+        blank=True,
+        default="",
+        # Also the column's default: rows written by plain SQL (the benchmarks' COPY) too.
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
 
     class Meta:
         verbose_name = "участник"
@@ -154,3 +165,58 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.get_action_display()}"
+
+
+class Invitation(models.Model):
+    """A one-time link to set a password (DESIGN.md §3), sent when a client's owner, a
+    client's person or a reseller's staff member is created, and again on request. The
+    link's token is never stored: it is an HMAC of this row and the person's password hash
+    (accounts.invitations), so setting a password, a newer invitation or the end of the
+    week each make it worthless."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("пользователь"),
+    )
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("реселлер")
+    )
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("клиент"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("кто пригласил"),
+    )
+    created_at = models.DateTimeField(_("отправлено"))
+    expires_at = models.DateTimeField(_("действует до"))
+    used_at = models.DateTimeField(_("использовано"), null=True, blank=True)
+    # A newer invitation (a resend) or the person's removal closes this one.
+    revoked_at = models.DateTimeField(_("отозвано"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("приглашение")
+        verbose_name_plural = _("приглашения")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open link per person: a resend closes the previous one first.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%d.%m.%Y})"

@@ -13,14 +13,16 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from config.errors import NotFound
+from config.errors import Forbidden, NotFound
 
 from .models import Reseller
+from .permissions import require
 from .selectors import membership_for
 
 PAGE_SIZE = 25
@@ -46,6 +48,29 @@ def reseller_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def role_required(
+    action: str, *, methods: tuple[str, ...] | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """The role table (accounts.permissions) for a page of the panel or the portal: a role
+    that may not do `action` gets a 403 and nothing is written. `methods` limits the check
+    to the writing methods of a page that also shows what everyone may read. Put it under
+    reseller_required / client_required."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if methods is None or request.method in methods:
+                try:
+                    require(request.user, action)
+                except Forbidden as exc:
+                    raise PermissionDenied(exc.message) from None
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def found_or_404(read: Callable[..., T], **kwargs: Any) -> T:

@@ -35,6 +35,10 @@ urlpatterns = [
         name="subscription-cancel",
     ),
     path("balance/", views.balance, name="balance"),
+    path("people/", views.people, name="people"),
+    path("people/<int:membership_id>/remove/", views.person_remove_view, name="person-remove"),
+    path("people/<int:membership_id>/resend/", views.person_resend, name="person-resend"),
+    path("profile/", views.profile, name="profile"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:notification_id>/", views.notification_detail, name="notification"),
     path(

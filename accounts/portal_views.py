@@ -23,7 +23,7 @@ from billing.selectors import (
     client_payments,
 )
 from config.errors import ApplicationError
-from config.forms import apply_domain_error
+from config.forms import apply_domain_error, report_domain_error
 from core.clock import financial_day
 from notifications.forms import JournalFilterForm
 from notifications.selectors import (
@@ -54,11 +54,14 @@ from orders.views import (
     seat_change_submit,
 )
 
-from .forms import PlanSearchForm
-from .panel import found_or_404, list_filters, list_page
+from .forms import InviteForm, PlanSearchForm
+from .panel import found_or_404, list_filters, list_page, role_required
 from .permissions import Action, can
+from .person_views import profile_page
 from .portal import PortalRequest, client_required, paginate_as, query_without
 from .portal_forms import PortalAuthenticationForm, PortalOrderForm
+from .selectors import client_people, client_person_get, people_with_invitations
+from .services import CLIENT_ROLES, invitation_resend, person_invite, person_remove
 
 HOME_ROWS = 10
 
@@ -102,6 +105,7 @@ def plan_list(request: PortalRequest) -> HttpResponse:
 
 
 @client_required
+@role_required(Action.ORDERS_MANAGE)
 def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
     plan = found_or_404(portal_plan_get, client=request.client, plan_id=plan_id)
     vendor = plan.vendor_plan
@@ -144,6 +148,7 @@ def order_detail(request: PortalRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @client_required
+@role_required(Action.ORDERS_MANAGE)
 def order_confirm(request: PortalRequest, order_id: int) -> HttpResponse:
     order = found_or_404(client_order_get, client=request.client, order_id=order_id)
     order_confirm_submit(request, order)
@@ -152,6 +157,7 @@ def order_confirm(request: PortalRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @client_required
+@role_required(Action.ORDERS_MANAGE)
 def order_cancel(request: PortalRequest, order_id: int) -> HttpResponse:
     order = found_or_404(client_order_get, client=request.client, order_id=order_id)
     order_cancel_submit(request, order)
@@ -225,6 +231,7 @@ def subscription_cancel(request: PortalRequest, subscription_id: int) -> HttpRes
 
 @require_POST
 @client_required
+@role_required(Action.SUBSCRIPTIONS_MANAGE)
 def subscription_seats(request: PortalRequest, subscription_id: int) -> HttpResponse:
     subscription = found_or_404(
         client_subscription_get, client=request.client, subscription_id=subscription_id
@@ -237,6 +244,7 @@ def subscription_seats(request: PortalRequest, subscription_id: int) -> HttpResp
 
 @require_POST
 @client_required
+@role_required(Action.SUBSCRIPTIONS_MANAGE)
 def seat_change_cancel(request: PortalRequest, subscription_id: int) -> HttpResponse:
     detail = found_or_404(
         client_subscription_detail, client=request.client, subscription_id=subscription_id
@@ -247,6 +255,7 @@ def seat_change_cancel(request: PortalRequest, subscription_id: int) -> HttpResp
 
 @require_POST
 @client_required
+@role_required(Action.SUBSCRIPTIONS_MANAGE)
 def subscription_auto_renew(request: PortalRequest, subscription_id: int) -> HttpResponse:
     subscription = found_or_404(
         client_subscription_get, client=request.client, subscription_id=subscription_id
@@ -324,3 +333,76 @@ def notification_read(request: PortalRequest, notification_id: int) -> HttpRespo
     notification_mark_read(notification=notification, at=timezone.now())
     messages.success(request, _("Уведомление отмечено как прочитанное."))
     return redirect("portal:notification", notification_id=notification.pk)
+
+
+# --------------------------------------------------------------------------- people
+
+
+@client_required
+@role_required(Action.PEOPLE_MANAGE, methods=("POST",))
+def people(request: PortalRequest) -> HttpResponse:
+    """«Пользователи»: everyone reads the list; the owner and the client's admins invite."""
+    form = InviteForm(request.POST or None, roles=CLIENT_ROLES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = person_invite(
+                client=request.client,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                at=timezone.now(),
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Приглашение отправлено на %(email)s.") % {"email": membership.user.email},
+            )
+            return redirect("portal:people")
+    return render(
+        request,
+        "portal/people.html",
+        {
+            "people": people_with_invitations(client_people(client=request.client)),
+            "form": form,
+            "section": "people",
+        },
+    )
+
+
+@require_POST
+@client_required
+@role_required(Action.PEOPLE_MANAGE)
+def person_remove_view(request: PortalRequest, membership_id: int) -> HttpResponse:
+    membership = found_or_404(client_person_get, client=request.client, membership_id=membership_id)
+    email = membership.user.email
+    try:
+        person_remove(membership=membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("Пользователь %(email)s удалён.") % {"email": email})
+    return redirect("portal:people")
+
+
+@require_POST
+@client_required
+@role_required(Action.PEOPLE_MANAGE)
+def person_resend(request: PortalRequest, membership_id: int) -> HttpResponse:
+    membership = found_or_404(client_person_get, client=request.client, membership_id=membership_id)
+    try:
+        invitation_resend(membership=membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        email = membership.user.email
+        messages.success(
+            request, _("Приглашение отправлено повторно на %(email)s.") % {"email": email}
+        )
+    return redirect("portal:people")
+
+
+@client_required
+def profile(request: PortalRequest) -> HttpResponse:
+    return profile_page(request, template="portal/profile.html")

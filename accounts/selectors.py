@@ -10,13 +10,29 @@ from django.utils.translation import gettext as _
 
 from config.errors import NotFound
 
-from .models import AuditEvent, Client, Membership, Reseller
+from .models import AuditEvent, Client, Invitation, Membership, Reseller
+
+_MISSING = object()
+# Where membership_remember keeps the request's person's membership, on request.user.
+_CACHED = "_request_membership"
 
 
 def membership_for(*, user) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
+    cached = getattr(user, _CACHED, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
     return Membership.objects.select_related("reseller", "client").filter(user=user).first()
+
+
+def membership_remember(*, user) -> Membership | None:
+    """The membership, read once for the request (accounts.middleware) and kept on its user
+    object: the door, the role table and the language then ask no more queries."""
+    membership = membership_for(user=user)
+    if getattr(user, "is_authenticated", False):
+        setattr(user, _CACHED, membership)
+    return membership
 
 
 def client_list(*, reseller: Reseller) -> QuerySet[Client]:
@@ -94,3 +110,50 @@ def audit_actors(*, reseller: Reseller):
     """The people who appear in the reseller's trail (its staff and its clients' people)."""
     ids = AuditEvent.objects.filter(reseller=reseller, actor__isnull=False).values("actor_id")
     return get_user_model().objects.filter(pk__in=ids).order_by("username")
+
+
+# --------------------------------------------------------------------------- people
+
+
+def staff_list(*, reseller: Reseller) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(reseller=reseller)
+        .select_related("user")
+        .order_by("user__username", "id")
+    )
+
+
+def staff_get(*, reseller: Reseller, membership_id: int) -> Membership:
+    membership = staff_list(reseller=reseller).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound(_("Сотрудник не найден."), field="membership")
+    return membership
+
+
+def client_people(*, client: Client) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(client=client)
+        .select_related("user")
+        .order_by("user__username", "id")
+    )
+
+
+def client_person_get(*, client: Client, membership_id: int) -> Membership:
+    membership = client_people(client=client).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound(_("Пользователь не найден."), field="membership")
+    return membership
+
+
+def people_with_invitations(memberships) -> list[Membership]:
+    """The rows with `pending_invitation` (the open invitation or None), in two queries."""
+    rows = list(memberships)
+    pending = {
+        inv.user_id: inv
+        for inv in Invitation.objects.filter(
+            user_id__in=[m.user_id for m in rows], used_at__isnull=True, revoked_at__isnull=True
+        )
+    }
+    for row in rows:
+        row.pending_invitation = pending.get(row.user_id)  # type: ignore[attr-defined]
+    return rows

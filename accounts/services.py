@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as UserModel
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import Conflict, ValidationError
 
 from .audit import audit_record
-from .models import AuditAction, Client, Membership, Reseller
+from .invitations import invitation_send, password_check
+from .models import AuditAction, Client, Invitation, Membership, Reseller
+from .permissions import CLIENT, RESELLER, ROLES
 
 User = get_user_model()
 
@@ -79,13 +85,27 @@ def reseller_user_create(
     email: str,
     password: str | None = None,
     role: str = Membership.Role.ADMIN,
+    at: datetime | None = None,
+    by=None,
 ) -> UserModel:
+    """A staff member of the reseller. Without a password they are sent an invitation to
+    set one (DESIGN.md §3)."""
     username = (username or "").strip()
     if not username:
         raise ValidationError(_("Укажите имя пользователя."), field="username")
+    if role not in STAFF_ROLES:
+        raise ValidationError(_("Выберите роль сотрудника."), field="role")
     user = _user_create(username=username, email=_clean_email(email), password=password)
     Membership.objects.create(user=user, reseller=reseller, role=role)
+    if not password:
+        invitation_send(user=user, at=_moment(at), by=by)
     return user
+
+
+def _moment(at: datetime | None) -> datetime:
+    # An invitation's week is wall-clock time, not a financial moment: a caller with no
+    # moment of its own (the seed, a shell) invites as of now.
+    return at if at is not None else timezone.now()
 
 
 @transaction.atomic
@@ -101,10 +121,12 @@ def client_create(
     address_street: str = "",
     address_zip: str = "",
     by=None,
+    at: datetime | None = None,
 ) -> Client:
     """A client of the reseller; its owner (who receives activation data, S9) is a user
-    whose login is the client's e-mail. The address may be left for later (the API and
-    the admin do not ask for it): an order is then refused until it is given."""
+    whose login is the client's e-mail. Without a password the owner is sent an invitation
+    to set one, in this transaction (DESIGN.md §3). The address may be left for later (the
+    API and the admin do not ask for it): an order is then refused until it is given."""
     name = _clean_name(name)
     email = _clean_email(email)
     inn = _clean_inn(inn)
@@ -129,6 +151,8 @@ def client_create(
         obj=client,
         after={"name": name, "email": email, "inn": inn, **address},
     )
+    if not password:
+        invitation_send(user=owner, at=_moment(at), by=by)
     return client
 
 
@@ -190,3 +214,165 @@ def client_update(
             after=changes,
         )
     return client
+
+
+# --------------------------------------------------------------------------- people
+
+# The roles each side gives its people: the one table's (accounts.permissions).
+STAFF_ROLES: tuple[str, ...] = tuple(ROLES[RESELLER])
+CLIENT_ROLES: tuple[str, ...] = tuple(ROLES[CLIENT])
+
+
+def _clean_role(role: str, *, allowed: tuple[str, ...]) -> str:
+    role = (role or "").strip()
+    if role not in allowed:
+        raise ValidationError(
+            _("Выберите роль из списка: %(roles)s.")
+            % {"roles": ", ".join(str(Membership.Role(r).label) for r in allowed)},
+            field="role",
+        )
+    return role
+
+
+def _invitee(*, email: str) -> UserModel:
+    """A new user for the e-mail, or the same person removed earlier (no membership, not
+    active) coming back."""
+    former = User.objects.filter(username=email, is_active=False, membership__isnull=True).first()
+    if former is not None:
+        former.is_active = True
+        former.email = email
+        former.set_unusable_password()
+        former.save(update_fields=["is_active", "email", "password"])
+        return former
+    return _user_create(username=email, email=email, password=None)
+
+
+@transaction.atomic
+def person_invite(
+    *,
+    email: str,
+    role: str,
+    at: datetime,
+    by=None,
+    reseller: Reseller | None = None,
+    client: Client | None = None,
+) -> Membership:
+    """A reseller's staff member (`reseller`) or a client's person (`client`) with a role of
+    that side (DESIGN.md §3), sent an invitation to set their password. The client's owner
+    is made with the client, never here."""
+    if (reseller is None) == (client is None):
+        raise ValidationError(_("Укажите реселлера или клиента."), field="tenant")
+    email = _clean_email(email)
+    role = _clean_role(role, allowed=STAFF_ROLES if reseller is not None else CLIENT_ROLES)
+    user = _invitee(email=email)
+    membership = Membership.objects.create(user=user, reseller=reseller, client=client, role=role)
+    reseller_id = reseller.pk if reseller is not None else client.reseller_id  # type: ignore[union-attr]
+    audit_record(
+        action=AuditAction.PERSON_INVITED,
+        reseller_id=reseller_id,
+        client_id=client.pk if client is not None else None,
+        at=at,
+        by=by,
+        obj=user,
+        object_type="user",
+        after={"email": email, "role": role},
+    )
+    invitation_send(user=user, at=at, by=by)
+    return membership
+
+
+@transaction.atomic
+def invitation_resend(*, membership: Membership, at: datetime, by=None) -> Invitation:
+    """A new link for a person who has not set a password yet; the previous link dies."""
+    invitation = invitation_send(user=membership.user, at=at, by=by)
+    audit_record(
+        action=AuditAction.PERSON_INVITED,
+        reseller_id=invitation.reseller_id,
+        client_id=invitation.client_id,
+        at=at,
+        by=by,
+        object_type="user",
+        object_id=membership.user_id,
+        after={"email": membership.user.email, "role": membership.role, "resent": True},
+    )
+    return invitation
+
+
+@transaction.atomic
+def person_remove(*, membership: Membership, at: datetime, by=None) -> None:
+    """Takes the person's access away: the membership goes, the user can no longer sign in
+    (kept, not deleted: payments and the audit trail name them), open links die."""
+    locked = (
+        # Only the membership row is locked (PostgreSQL refuses FOR UPDATE on the nullable
+        # side of the outer join to the client).
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "client")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise Conflict(_("Пользователь уже удалён."), field="membership")
+    user = locked.user
+    if getattr(by, "pk", None) == user.pk:
+        raise Conflict(_("Нельзя удалить самого себя."), field="membership")
+    if locked.client is not None and locked.client.owner_id == user.pk:
+        raise Conflict(
+            _("Владельца клиента удалить нельзя: он получает активационные данные."),
+            field="membership",
+        )
+    if (
+        locked.reseller_id is not None
+        and locked.role == Membership.Role.ADMIN
+        and not Membership.objects.filter(reseller_id=locked.reseller_id, role=locked.role)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        raise Conflict(_("Нельзя удалить последнего администратора."), field="membership")
+    reseller_id = locked.reseller_id or locked.client.reseller_id  # type: ignore[union-attr]
+    audit_record(
+        action=AuditAction.PERSON_REMOVED,
+        reseller_id=reseller_id,
+        client_id=locked.client_id,
+        at=at,
+        by=by,
+        object_type="user",
+        object_id=user.pk,
+        before={"email": user.email, "role": locked.role},
+    )
+    Invitation.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=at
+    )
+    locked.delete()
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+
+
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+@transaction.atomic
+def person_set_language(*, user, language: str) -> str:
+    """The person's UI language, stored with them (DESIGN.md §8)."""
+    language = (language or "").strip()
+    if language not in LANGUAGES:
+        raise ValidationError(
+            _("Выберите язык: %(codes)s.") % {"codes": ", ".join(LANGUAGES)}, field="language"
+        )
+    if not Membership.objects.filter(user=user).update(language=language):
+        raise ValidationError(
+            _("Язык хранится только у пользователей панели и портала."), field="language"
+        )
+    return language
+
+
+@transaction.atomic
+def password_change(*, user, old_password: str, new_password: str) -> UserModel:
+    """The person's own password; the old one must be given."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password or ""):
+        raise ValidationError(_("Текущий пароль указан неверно."), field="old_password")
+    password_check(new_password, user=user, field="new_password1")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user

@@ -18,4 +18,13 @@ urlpatterns = [
     path("clients/<int:client_id>/", views.client_detail, name="client-detail"),
     path("clients/<int:client_id>/refund/", correction_views.client_refund, name="client-refund"),
     path("clients/<int:client_id>/adjust/", correction_views.client_adjust, name="client-adjust"),
+    path(
+        "clients/<int:client_id>/invitation/",
+        views.client_invitation_resend,
+        name="client-invitation",
+    ),
+    path("staff/", views.staff, name="staff"),
+    path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff-remove"),
+    path("staff/<int:membership_id>/resend/", views.staff_resend, name="staff-resend"),
+    path("profile/", views.profile, name="profile"),
 ]

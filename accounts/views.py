@@ -8,7 +8,9 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from billing.selectors import (
     client_available_balance,
@@ -17,14 +19,35 @@ from billing.selectors import (
     client_payments,
 )
 from config.errors import ApplicationError
-from config.forms import apply_domain_error
+from config.forms import apply_domain_error, report_domain_error
 from orders.selectors import client_subscriptions
 
-from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm
-from .panel import PanelRequest, found_or_404, paginate, query_without_page, reseller_required
+from .forms import ClientForm, ClientSearchForm, InviteForm, PanelAuthenticationForm
+from .invitations import invitation_pending
+from .panel import (
+    PanelRequest,
+    found_or_404,
+    paginate,
+    query_without_page,
+    reseller_required,
+    role_required,
+)
 from .permissions import Action, can
-from .selectors import client_get, client_search
-from .services import client_create
+from .person_views import profile_page
+from .selectors import (
+    client_get,
+    client_search,
+    people_with_invitations,
+    staff_get,
+    staff_list,
+)
+from .services import (
+    STAFF_ROLES,
+    client_create,
+    invitation_resend,
+    person_invite,
+    person_remove,
+)
 
 DETAIL_ROWS = 20
 
@@ -65,15 +88,25 @@ def client_list(request: PanelRequest) -> HttpResponse:
 
 
 @reseller_required
+@role_required(Action.CLIENTS_MANAGE)
 def client_new(request: PanelRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = client_create(reseller=request.reseller, by=request.user, **form.cleaned_data)
+            client = client_create(
+                reseller=request.reseller,
+                **form.cleaned_data,
+                by=request.user,
+                at=timezone.now(),
+            )
         except ApplicationError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("Клиент «%(name)s» создан.") % {"name": client.name})
+            messages.success(
+                request,
+                _("Клиент «%(name)s» создан. Владельцу отправлено приглашение на %(email)s.")
+                % {"name": client.name, "email": client.email},
+            )
             return redirect("accounts:client-detail", client_id=client.pk)
     return render(request, "panel/clients/new.html", {"form": form, "section": "clients"})
 
@@ -92,6 +125,100 @@ def client_detail(request: PanelRequest, client_id: int) -> HttpResponse:
             "corrections": client_corrections(client=client)[:DETAIL_ROWS],
             "may_correct": can(request.user, Action.CORRECTIONS),
             "charges": client_charges(client=client)[:DETAIL_ROWS],
+            "owner_invitation": invitation_pending(user=client.owner),
+            "owner_has_password": client.owner.has_usable_password(),
             "section": "clients",
         },
     )
+
+
+@require_POST
+@reseller_required
+@role_required(Action.CLIENTS_MANAGE)
+def client_invitation_resend(request: PanelRequest, client_id: int) -> HttpResponse:
+    """The owner's invitation again: the previous link stops working."""
+    client = found_or_404(client_get, reseller=request.reseller, client_id=client_id)
+    try:
+        invitation_resend(membership=client.owner.membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Приглашение отправлено повторно на %(email)s; прежняя ссылка больше не действует.")
+            % {"email": client.owner.email},
+        )
+    return redirect("accounts:client-detail", client_id=client.pk)
+
+
+# --------------------------------------------------------------------------- staff
+
+
+@reseller_required
+@role_required(Action.STAFF_MANAGE, methods=("POST",))
+def staff(request: PanelRequest) -> HttpResponse:
+    """«Сотрудники»: everyone reads the list; the reseller's admins invite."""
+    form = InviteForm(request.POST or None, roles=STAFF_ROLES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = person_invite(
+                reseller=request.reseller,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                at=timezone.now(),
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Приглашение отправлено на %(email)s.") % {"email": membership.user.email},
+            )
+            return redirect("accounts:staff")
+    return render(
+        request,
+        "panel/staff.html",
+        {
+            "people": people_with_invitations(staff_list(reseller=request.reseller)),
+            "form": form,
+            "section": "staff",
+        },
+    )
+
+
+@require_POST
+@reseller_required
+@role_required(Action.STAFF_MANAGE)
+def staff_remove(request: PanelRequest, membership_id: int) -> HttpResponse:
+    membership = found_or_404(staff_get, reseller=request.reseller, membership_id=membership_id)
+    email = membership.user.email
+    try:
+        person_remove(membership=membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("Сотрудник %(email)s удалён.") % {"email": email})
+    return redirect("accounts:staff")
+
+
+@require_POST
+@reseller_required
+@role_required(Action.STAFF_MANAGE)
+def staff_resend(request: PanelRequest, membership_id: int) -> HttpResponse:
+    membership = found_or_404(staff_get, reseller=request.reseller, membership_id=membership_id)
+    try:
+        invitation_resend(membership=membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Приглашение отправлено повторно на %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect("accounts:staff")
+
+
+@reseller_required
+def profile(request: PanelRequest) -> HttpResponse:
+    return profile_page(request, template="panel/profile.html")

@@ -21,6 +21,7 @@ from accounts.panel import (
     paginate,
     query_without_page,
     reseller_required,
+    role_required,
 )
 from accounts.permissions import Action, can
 from accounts.selectors import client_get, client_list
@@ -79,6 +80,7 @@ def _client_id(raw: str | None) -> int | None:
 
 
 @reseller_required
+@role_required(Action.PAYMENTS_REGISTER)
 def payment_new(request: PanelRequest) -> HttpResponse:
     client_id = _client_id(request.GET.get("client"))
     if client_id is None:

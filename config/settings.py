@@ -83,10 +83,12 @@ MIDDLEWARE = [
     # Static files from the app itself, DEBUG or not (no CDN, no separate server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person's stored language, not the browser's Accept-Language (DESIGN.md §8);
+    # in place of django.middleware.locale.LocaleMiddleware, after authentication.
+    "accounts.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -123,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
+                # `actions`: what the person's role allows (accounts.permissions, §8).
+                "accounts.context_processors.actions",
             ],
         },
     },
@@ -188,6 +192,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@eset-platform.lo
 # Seconds an SMTP connect or answer may take. Without it a server that accepts and never
 # answers holds the e-mail drain (and the worker process running it) for ever.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# The site's address for links in e-mails sent outside a request (invitations).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport (no server).
 REDIS_URL = env("REDIS_URL", default="")

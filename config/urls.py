@@ -10,6 +10,8 @@ from orders.urls import subscription_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Invitation links, "forgot password" (also the admin's), the language switch.
+    path("", include("accounts.person_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The reseller panel (DESIGN.md §8): each app serves its own pages under /panel/.

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     LICENSE_DRIFT = "license_drift", _("расхождение с ESET")
     BALANCE_CORRECTED = "balance_corrected", _("баланс скорректирован")
     ESET_DELAYED = "eset_delayed", _("ESET не отвечает")
+    INVITATION = "invitation", _("приглашение")
 
 
 class EmailStatus(models.TextChoices):

@@ -144,6 +144,12 @@ NOTIFICATION_FIELDS = (
 )
 
 
+def email_text(notification: Notification) -> tuple[str, str]:
+    from .invitations import email_text as text
+
+    return text(notification)
+
+
 def _schedule_email_drain() -> None:
     from .tasks import email_drain_task
 
@@ -205,11 +211,9 @@ def email_drain(*, at: datetime, limit: int = 500) -> EmailDrainResult:
             pk=notification.pk, email_status=EmailStatus.SENDING, email_locked_until=lease
         )
         try:
-            EmailMessage(
-                subject=notification.subject,
-                body=notification.body,
-                to=[notification.email_to],
-            ).send()
+            # An invitation's link is put in only now (notifications.invitations).
+            subject, body = email_text(notification)
+            EmailMessage(subject=subject, body=body, to=[notification.email_to]).send()
         except Exception as exc:  # any backend failure is recorded and retried later
             given_up = attempts >= MAX_EMAIL_ATTEMPTS
             ours.update(

@@ -19,6 +19,7 @@ from accounts.panel import (
     list_filters,
     list_page,
     reseller_required,
+    role_required,
 )
 from accounts.permissions import Action, can
 from accounts.selectors import client_get, client_list
@@ -75,6 +76,7 @@ def _selected_plan(plans, raw: str | None) -> ResellerPlan | None:
 
 
 @reseller_required
+@role_required(Action.ORDERS_MANAGE)
 def order_new(request: PanelRequest) -> HttpResponse:
     clients = client_list(reseller=request.reseller)
     plans = orderable_plans(reseller=request.reseller)
@@ -164,6 +166,7 @@ def order_cancel_submit(request, order) -> None:
 
 @require_POST
 @reseller_required
+@role_required(Action.ORDERS_MANAGE)
 def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
     order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
     order_confirm_submit(request, order)
@@ -172,6 +175,7 @@ def order_confirm(request: PanelRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @reseller_required
+@role_required(Action.ORDERS_MANAGE)
 def order_cancel(request: PanelRequest, order_id: int) -> HttpResponse:
     order = found_or_404(order_get, reseller=request.reseller, order_id=order_id)
     order_cancel_submit(request, order)
@@ -304,6 +308,7 @@ def auto_renew_submit(request, subscription) -> None:
 
 @require_POST
 @reseller_required
+@role_required(Action.SUBSCRIPTIONS_MANAGE)
 def subscription_seats(request: PanelRequest, subscription_id: int) -> HttpResponse:
     subscription = found_or_404(
         subscription_get, reseller=request.reseller, subscription_id=subscription_id
@@ -316,6 +321,7 @@ def subscription_seats(request: PanelRequest, subscription_id: int) -> HttpRespo
 
 @require_POST
 @reseller_required
+@role_required(Action.SUBSCRIPTIONS_MANAGE)
 def seat_change_cancel(request: PanelRequest, subscription_id: int) -> HttpResponse:
     detail = found_or_404(
         subscription_detail, reseller=request.reseller, subscription_id=subscription_id
@@ -326,6 +332,7 @@ def seat_change_cancel(request: PanelRequest, subscription_id: int) -> HttpRespo
 
 @require_POST
 @reseller_required
+@role_required(Action.SUBSCRIPTIONS_MANAGE)
 def subscription_auto_renew(request: PanelRequest, subscription_id: int) -> HttpResponse:
     subscription = found_or_404(
         subscription_get, reseller=request.reseller, subscription_id=subscription_id

@@ -17,7 +17,9 @@ from accounts.panel import (
     list_filters,
     list_page,
     reseller_required,
+    role_required,
 )
+from accounts.permissions import Action
 from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
 
@@ -56,6 +58,7 @@ def plan_resources(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
 
 
 @reseller_required
+@role_required(Action.PLANS_MANAGE, methods=("POST",))
 def plan_workplace(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
     initial = {"seat_price": plan.seat_price} if plan.seat_price is not None else {}
@@ -102,6 +105,7 @@ def _plan_action(
 
 @require_POST
 @reseller_required
+@role_required(Action.PLANS_MANAGE)
 def plan_activate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     plan = found_or_404(plan_get, reseller=request.reseller, vendor_plan_id=vendor_plan_id)
     try:
@@ -117,6 +121,7 @@ def plan_activate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
 
 @require_POST
 @reseller_required
+@role_required(Action.PLANS_MANAGE)
 def plan_deactivate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     return _plan_action(
         request,
@@ -128,6 +133,7 @@ def plan_deactivate(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
 
 @require_POST
 @reseller_required
+@role_required(Action.PLANS_MANAGE)
 def plan_publish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     return _plan_action(
         request,
@@ -139,6 +145,7 @@ def plan_publish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
 
 @require_POST
 @reseller_required
+@role_required(Action.PLANS_MANAGE)
 def plan_unpublish(request: PanelRequest, vendor_plan_id: int) -> HttpResponse:
     return _plan_action(
         request,

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts.admin import format_rub
 from accounts.models import Client, Membership, Reseller
+from accounts.services import person_invite
 from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
 from billing.services import billing_run, payment_register
 from billing.submissions import submit_once
@@ -54,6 +55,10 @@ def build_graph(n: int) -> Subscription:
     billing_run(day=date(2026, 12, 31))
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
     submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")
+    # A staff member invited (an accounts.Invitation row and its notification).
+    person_invite(
+        reseller=plan.reseller, email=f"staff{n}@admin.example", role="manager", at=msk(2026, 12, 1)
+    )
     Notification.objects.get_or_create(
         key=f"test-admin:{n}",
         defaults={

@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.models import Client, Reseller
+from accounts.permissions import require
 from core.clock import financial_day
 
 from ..pagination import ApiPagination
@@ -48,9 +49,16 @@ class ApiViewSet(viewsets.GenericViewSet):
     pagination_class = ApiPagination
     filter_backends = [DjangoFilterBackend]
     lookup_value_converter = "api_id"
+    # The view's writing actions → the role table's action (accounts.permissions): a role
+    # that may not do it gets a 403 before anything is parsed or written. Reads are open
+    # to every role of the tenant.
+    role_actions: dict[str, str] = {}
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        needed = self.role_actions.get(self.action or "")
+        if needed is not None:
+            require(request.user, needed)
         # JSON only, even for an empty body: DRF reads an empty form body as a QueryDict,
         # in which a missing boolean is false (a PUT to auto-renew/ would turn it off).
         media_type = request.content_type.split(";")[0].strip().lower()

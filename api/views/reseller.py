@@ -89,6 +89,9 @@ class PlanViewSet(ResellerViewSet):
     queryset = VendorPlan.objects.none()
     serializer_class = s.CataloguePlanSerializer
     filterset_class = f.CataloguePlanFilter
+    role_actions = dict.fromkeys(
+        ("activate", "deactivate", "publish", "unpublish", "seat_price"), Action.PLANS_MANAGE
+    )
 
     def catalogue(self) -> QuerySet[VendorPlan]:
         return plan_catalogue(reseller=self.reseller)
@@ -199,13 +202,14 @@ class ClientViewSet(ResellerViewSet):
     serializer_class = s.ClientSerializer
     filterset_class = f.ClientFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    role_actions = dict.fromkeys(("create", "partial_update"), Action.CLIENTS_MANAGE)
 
     def list(self, request: Request) -> Response:
         return self.list_response(client_list(reseller=self.reseller), s.ClientSerializer)
 
     def create(self, request: Request) -> Response:
         data = self.parse(s.ClientCreateSerializer)
-        client = client_create(reseller=self.reseller, by=request.user, **data)
+        client = client_create(reseller=self.reseller, **data, by=request.user, at=now())
         return self.respond(s.ClientSerializer, client, status=201)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -216,7 +220,7 @@ class ClientViewSet(ResellerViewSet):
         client = client_get(reseller=self.reseller, client_id=self.object_id())
         data = self.parse(s.ClientUpdateSerializer, partial=True)
         return self.respond(
-            s.ClientSerializer, client_update(client=client, by=request.user, **data)
+            s.ClientSerializer, client_update(client=client, **data, by=request.user)
         )
 
     @action(detail=True, methods=["post"])
@@ -411,6 +415,7 @@ class PaymentViewSet(ResellerViewSet):
     queryset = Payment.objects.none()
     serializer_class = s.PaymentSerializer
     filterset_class = f.PaymentFilter
+    role_actions = {"create": Action.PAYMENTS_REGISTER}
 
     def list(self, request: Request) -> Response:
         return self.list_response(payment_list(reseller=self.reseller), s.PaymentSerializer)

@@ -39,6 +39,7 @@ from .base import ApiViewSet, now, today
 class OrderActions(ApiViewSet):
     queryset = Order.objects.none()  # the model, for the schema; rows come from selectors
     serializer_class = s.OrderSerializer
+    role_actions = dict.fromkeys(("create", "confirm", "cancel"), Action.ORDERS_MANAGE)
 
     def scoped_orders(self) -> QuerySet[Order]:
         raise NotImplementedError
@@ -80,6 +81,7 @@ class SubscriptionActions(ApiViewSet):
     queryset = Subscription.objects.none()
     serializer_class = s.SubscriptionSerializer
     detail_serializer: type[s.SubscriptionDetailSerializer] = s.SubscriptionDetailSerializer
+    role_actions = dict.fromkeys(("cancel_seat_change", "auto_renew"), Action.SUBSCRIPTIONS_MANAGE)
 
     def scoped_subscriptions(self) -> QuerySet[Subscription]:
         raise NotImplementedError
@@ -156,6 +158,7 @@ class SeatChangeActions(ApiViewSet):
     queryset = SeatChange.objects.none()
     serializer_class = s.SeatChangeSerializer
     filterset_class = SeatChangeFilter
+    role_actions = {"create": Action.SUBSCRIPTIONS_MANAGE}
 
     def scoped_subscription(self, subscription_id: int) -> Subscription:
         raise NotImplementedError

@@ -132,6 +132,7 @@ def error_of(response, status: int) -> dict:
 WRITTEN_MODELS = (
     "accounts.Client",
     "accounts.Membership",
+    "accounts.Invitation",
     "auth.User",
     "plans.ResellerPlan",
     "orders.Order",

@@ -9,8 +9,15 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.models import AuditEvent, Client, Membership, Reseller
-from accounts.services import client_create, reseller_create, reseller_user_create
+from accounts.models import AuditEvent, Client, Invitation, Membership, Reseller
+from accounts.services import (
+    client_create,
+    password_change,
+    person_invite,
+    person_set_language,
+    reseller_create,
+    reseller_user_create,
+)
 from billing.models import BalanceEntry, Charge, FormSubmission, Payment, ServicePeriod
 from billing.services import (
     balance_adjust,
@@ -21,6 +28,7 @@ from billing.services import (
     subscription_cancel,
 )
 from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
+from core.clock import MOSCOW
 from eset_gateway.models import GatewayCommand
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
@@ -46,6 +54,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+PEOPLE_AT = datetime(2026, 12, 1, 12, 0, tzinfo=MOSCOW)
+
 MODELS = [
     get_user_model(),
     Reseller,
@@ -65,6 +75,7 @@ MODELS = [
     GatewayCommand,
     AuditEvent,
     FormSubmission,
+    Invitation,
 ]
 
 
@@ -193,6 +204,45 @@ ACCOUNTS = {
     "client_inactive_reseller": (
         lambda w: client_create(reseller=w.inactive_reseller, name="C", email="new@example.com"),
         "reseller",
+    ),
+    # People (issue 11): invitations, roles, the stored language, a password.
+    "person_invite_bad_email": (
+        lambda w: person_invite(reseller=w.a, email="nope", role="manager", at=PEOPLE_AT),
+        "email",
+    ),
+    "person_invite_taken_email": (
+        lambda w: person_invite(reseller=w.a, email=w.a1.email, role="manager", at=PEOPLE_AT),
+        "email",
+    ),
+    "person_invite_client_role_for_staff": (
+        lambda w: person_invite(reseller=w.a, email="s@example.com", role="viewer", at=PEOPLE_AT),
+        "role",
+    ),
+    "person_invite_staff_role_for_client": (
+        lambda w: person_invite(client=w.a1, email="p@example.com", role="manager", at=PEOPLE_AT),
+        "role",
+    ),
+    "person_invite_owner_role": (
+        lambda w: person_invite(client=w.a1, email="p@example.com", role="owner", at=PEOPLE_AT),
+        "role",
+    ),
+    "person_invite_no_tenant": (
+        lambda w: person_invite(email="p@example.com", role="admin", at=PEOPLE_AT),
+        "tenant",
+    ),
+    "staff_bad_role": (
+        lambda w: reseller_user_create(
+            reseller=w.a, username="s", email="s@example.com", role="owner"
+        ),
+        "role",
+    ),
+    "language_unknown": (
+        lambda w: person_set_language(user=w.a1.owner, language="de"),
+        "language",
+    ),
+    "password_wrong_old": (
+        lambda w: password_change(user=w.a1.owner, old_password="x", new_password="Long-pw-2026"),
+        "old_password",
     ),
 }
 

@@ -110,6 +110,8 @@ def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/panel/audit/",
         "/panel/notifications/",
         f"/panel/notifications/{notification.pk}/",
+        "/panel/staff/",
+        "/panel/profile/",
     ]
     assert _check(page, paths) == []
 
@@ -133,5 +135,21 @@ def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/portal/balance/",
         "/portal/notifications/",
         f"/portal/notifications/{notification.pk}/",
+        "/portal/people/",
+        "/portal/profile/",
     ]
     assert _check(page, paths) == []
+
+
+def test_people_pages_without_signing_in_fit_both_widths(page: Page, demo):
+    """ "Forgot password", its answer, and an invitation link (set a password)."""
+    from accounts.invitations import invitation_path
+    from accounts.services import person_invite
+
+    client = Client.objects.order_by("pk").first()
+    assert client is not None
+    invited = person_invite(
+        client=client, email="invited@layout.example", role="viewer", at=timezone.now()
+    )
+    link = invitation_path(invited.user.invitations.get())
+    assert _check(page, ["/password/reset/", "/password/reset/sent/", link]) == []

@@ -219,7 +219,14 @@ class Command(BaseCommand):
             }
             if not Client.objects.filter(reseller=reseller, email=email).exists():
                 client_create(
-                    reseller=reseller, name=name, email=email, password=password, **address
+                    reseller=reseller,
+                    name=name,
+                    email=email,
+                    password=password,
+                    address_state=state,
+                    address_city=city,
+                    address_street=street,
+                    address_zip=zip_code,
                 )
             else:
                 # Clients seeded before addresses existed get theirs (a no-op after that).
