@@ -76,7 +76,14 @@ def test_creating_a_client_invites_its_owner_in_the_journal_and_by_email(reselle
     with time_machine.travel(NOW, tick=False):
         response = signed_in(admin).post(
             reverse("accounts:client-new"),
-            {"name": "ООО Ромашка", "email": "Owner@Romashka.example"},
+            {
+                "name": "ООО Ромашка",
+                "email": "Owner@Romashka.example",
+                "address_state": "Москва",
+                "address_city": "Москва",
+                "address_street": "ул. Тверская, 1",
+                "address_zip": "125009",
+            },
         )
     client = Client.objects.get(name="ООО Ромашка")
     assert response.status_code == 302

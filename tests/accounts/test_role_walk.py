@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Client, Membership, Reseller
 from accounts.permissions import CLIENT, RESELLER, TABLE, Action
+from billing.submissions import token_issue
 from orders.models import Order, Subscription
 from orders.services import order_confirm, order_create
 from plans.models import ResellerPlan, VendorPlan
@@ -153,7 +154,14 @@ CASES = [
         lambda w: (
             "post",
             reverse("accounts:client-new"),
-            {"name": "ООО Новое", "email": "new@walk.example"},
+            {
+                "name": "ООО Новое",
+                "email": "new@walk.example",
+                "address_state": "Москва",
+                "address_city": "Москва",
+                "address_street": "ул. Тверская, 1",
+                "address_zip": "125009",
+            },
         ),
         (302,),
     ),
@@ -205,7 +213,7 @@ CASES = [
         lambda w: (
             "post",
             reverse("payments:new") + f"?client={w.client.pk}",
-            {"amount": "100", "method": "bank_transfer"},
+            {"amount": "100", "method": "bank_transfer", "form_token": token_issue()},
         ),
         (302,),
     ),
@@ -266,7 +274,14 @@ CASES = [
         lambda w: (
             "post",
             "/api/v1/reseller/clients/",
-            {"name": "ООО Новое", "email": "new@walk.example"},
+            {
+                "name": "ООО Новое",
+                "email": "new@walk.example",
+                "address_state": "Москва",
+                "address_city": "Москва",
+                "address_street": "ул. Тверская, 1",
+                "address_zip": "125009",
+            },
         ),
         (201,),
     ),

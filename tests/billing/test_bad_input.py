@@ -251,7 +251,8 @@ ACCOUNTS = {
 def test_accounts_bad_input(w, case):
     call, field = ACCOUNTS[case]
     # A login another account holds is the state refusing (409, issue 9), not bad input.
-    error = Conflict if case.startswith("client_duplicate_email") else ValidationError
+    taken = case.startswith("client_duplicate_email") or case == "person_invite_taken_email"
+    error = Conflict if taken else ValidationError
     refused(lambda: call(w), error, field)
 
 

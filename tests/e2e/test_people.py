@@ -86,6 +86,10 @@ def test_invited_owner_sets_a_password_signs_in_and_orders(page: Page, browser, 
     page.get_by_role("link", name="Новый клиент").click()
     page.get_by_label("Название").fill("ООО Ромашка")
     page.get_by_label("E-mail владельца").fill("owner@romashka.example")
+    page.get_by_label("Регион").fill("Москва")
+    page.get_by_label("Город").fill("Москва")
+    page.get_by_label("Улица, дом").fill("ул. Тверская, д. 1")
+    page.get_by_label("Индекс").fill("125009")
     page.get_by_role("button", name="Создать").click()
     expect(
         page.get_by_text("Владельцу отправлено приглашение на owner@romashka.example")
