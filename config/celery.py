@@ -22,6 +22,7 @@ ESET_SYNC_TASK = "billing.tasks.eset_sync_task"
 GATEWAY_DRAIN_TASK = "eset_gateway.tasks.gateway_drain_task"
 EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
+USAGE_RECONCILE_TASK = "eset_gateway.tasks.usage_reconcile_task"
 IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
 
 # One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
@@ -37,6 +38,7 @@ TASK_ROUTES = {
     GATEWAY_DRAIN_TASK: {"queue": ESET_QUEUE},
     ESET_SYNC_TASK: {"queue": ESET_QUEUE},
     RECONCILE_TASK: {"queue": ESET_QUEUE},
+    USAGE_RECONCILE_TASK: {"queue": ESET_QUEUE},
     NIGHTLY_TASK: {"queue": BILLING_QUEUE},
     BILLING_RUN_TASK: {"queue": BILLING_QUEUE},
     # Database housekeeping runs with the billing work.
@@ -53,6 +55,7 @@ TASK_TIME_LIMITS = {
     GATEWAY_DRAIN_TASK: (240, 300),
     ESET_SYNC_TASK: (1800, 1900),
     RECONCILE_TASK: (1800, 1900),
+    USAGE_RECONCILE_TASK: (1800, 1900),
     NIGHTLY_TASK: (60, 120),
     BILLING_RUN_TASK: (1800, 1900),
     IDEMPOTENCY_PURGE_TASK: (300, 360),
@@ -79,6 +82,12 @@ app.conf.beat_schedule = {
     # 03:00 MSK: the licence reconciliation, after the sync (and the billing run it chains)
     # has settled; it leaves alone any licence whose command is still in flight.
     "licence-reconciliation": {"task": RECONCILE_TASK, "schedule": crontab(hour=3, minute=0)},
+    # 05:00 MSK on the 3rd: the seat-day reconciliation of the month before, once its last
+    # day's charges were made (the night of the 1st) and ESET's report has settled.
+    "usage-reconciliation": {
+        "task": USAGE_RECONCILE_TASK,
+        "schedule": crontab(day_of_month=3, hour=5, minute=0),
+    },
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
     # 04:15 MSK: Idempotency-Key records older than a week (DESIGN.md §9) are deleted.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("panel/subscriptions/", include(subscription_urls)),
     path("panel/payments/", include("billing.urls")),
     path("panel/notifications/", include("notifications.urls")),
+    path("panel/eset-usage/", include("eset_gateway.urls")),
     path("panel/dashboard/", include(dashboard_urls)),
     path("panel/tokens/", include(api_panel_urls)),
     path("panel/", include("accounts.urls")),

@@ -14,6 +14,7 @@ from .models import (
     GatewayCommand,
     GatewayDelayAlert,
     LicenseDrift,
+    UsageDifference,
 )
 from .services import commands_retry_now
 
@@ -216,6 +217,40 @@ class GatewayDelayAlertAdmin(admin.ModelAdmin):
     ]
     list_filter = ["resolved_at"]
     list_select_related = ["reseller", "oldest_command"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(UsageDifference)
+class UsageDifferenceAdmin(admin.ModelAdmin):
+    """The monthly seat-day reconciliation: every company and product whose seat-days at
+    ESET differ from the platform's, with the difference at the purchase price. Read-only,
+    the record of a month."""
+
+    list_display = [
+        "month",
+        "reseller",
+        "client",
+        "company_id",
+        "product_code",
+        "product_name",
+        "eset_seat_days",
+        "platform_seat_days",
+        "difference",
+        "purchase_value",
+        "detected_at",
+    ]
+    list_filter = ["month", "reseller"]
+    search_fields = ["company_id", "client__name", "reseller__name"]
+    list_select_related = ["reseller", "client"]
+    date_hierarchy = "month"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -231,3 +231,56 @@ class GatewayDelayAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} since {self.waiting_since:%Y-%m-%d %H:%M}"
+
+
+class UsageDifference(models.Model):
+    """A month's seat-days ESET bills for one company's product that differ from the
+    platform's (Σ Charge.seat_days): the monthly seat-day reconciliation (DESIGN.md §5).
+    ESET's report is per company (a client) and product, so is this; once per month."""
+
+    month = models.DateField(_("месяц"), help_text=_("первое число месяца"))
+    # ESET's company; the client and its reseller when the platform knows the company.
+    company_id = models.CharField(_("ID компании в ESET"), max_length=64)
+    reseller = models.ForeignKey(
+        "accounts.Reseller",
+        verbose_name=_("реселлер"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_differences",
+    )
+    client = models.ForeignKey(
+        "accounts.Client",
+        verbose_name=_("клиент"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_differences",
+    )
+    product_code = models.PositiveIntegerField(_("код продукта ESET"))
+    product_name = models.CharField(_("продукт"), max_length=200, blank=True)
+    eset_seat_days = models.PositiveIntegerField(_("место-дней у ESET"))
+    platform_seat_days = models.PositiveIntegerField(_("место-дней у платформы"))
+    # ESET's minus the platform's: > 0 when ESET bills seat-days the platform did not charge.
+    difference = models.IntegerField(_("разница, место-дней"))
+    # The difference at the purchase price (per seat and month) / the month's days.
+    purchase_value = models.DecimalField(
+        _("разница по закупочной цене"), max_digits=14, decimal_places=2
+    )
+    detected_at = models.DateTimeField(_("обнаружено"))
+
+    class Meta:
+        verbose_name = _("расхождение место-дней с ESET")
+        verbose_name_plural = _("расхождения место-дней с ESET (месячная сверка)")
+        ordering = ["-month", "company_id", "product_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "company_id", "product_code"], name="usagedifference_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["reseller", "month"], name="usagedifference_reseller"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.product_code} {self.month:%Y-%m}: {self.difference:+d}"

@@ -1,14 +1,23 @@
 """Reads of the gateway for the other faces: what a subscription's page says of its licence,
-and the operator's health line (DESIGN.md §8, issue 10 items 8 and 9)."""
+and the operator's health line (DESIGN.md §8, issue 10 items 8 and 9), a reseller's
+seat-day differences (item 7)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet
 
-from .models import CommandKind, CommandState, GatewayCommand, GatewayDelayAlert
+from accounts.models import Reseller
+
+from .models import (
+    CommandKind,
+    CommandState,
+    GatewayCommand,
+    GatewayDelayAlert,
+    UsageDifference,
+)
 
 OPEN_STATES = (CommandState.PENDING, CommandState.RUNNING)
 
@@ -74,4 +83,13 @@ def gateway_health() -> GatewayHealth:
         oldest_pending_at=oldest,
         failed=GatewayCommand.objects.filter(state=CommandState.FAILED).count(),
         open_alert_since=alert,
+    )
+
+
+def usage_difference_list(*, reseller: Reseller) -> QuerySet[UsageDifference]:
+    """The reseller's seat-day differences with ESET, newest month first (tenant-scoped)."""
+    return (
+        UsageDifference.objects.filter(reseller=reseller)
+        .select_related("client")
+        .order_by("-month", "client__name", "product_code", "id")
     )

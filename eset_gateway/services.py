@@ -4,7 +4,8 @@
 - sync: the gateway's half of the 00:30 sync (`sync_run`; billing.services.eset_sync
   hands it the seat changes to apply);
 - catalogue: ESET's products (`available_products`), for the operator's admin;
-- reconcile: the nightly licence reconciliation (`licences_reconcile`, `drift_decide`).
+- reconcile: the nightly licence reconciliation (`licences_reconcile`, `drift_decide`);
+- usage: the monthly seat-day reconciliation (`usage_reconcile`).
 
 The gateway imports no service of billing or orders (DESIGN.md §2).
 """
@@ -14,12 +15,14 @@ from .drain import DrainResult, command_backoff, commands_retry_now, gateway_dra
 from .drift import DriftDecision, drift_decide
 from .reconcile import ReconcileResult, licences_reconcile
 from .sync import SyncResult, sync_run
+from .usage import UsageReconcileResult, usage_reconcile
 
 __all__ = [
     "DrainResult",
     "DriftDecision",
     "ReconcileResult",
     "SyncResult",
+    "UsageReconcileResult",
     "available_products",
     "command_backoff",
     "commands_retry_now",
@@ -27,4 +30,5 @@ __all__ = [
     "gateway_drain",
     "licences_reconcile",
     "sync_run",
+    "usage_reconcile",
 ]

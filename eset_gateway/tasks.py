@@ -8,7 +8,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from config.celery import RECONCILE_TASK
+from config.celery import RECONCILE_TASK, USAGE_RECONCILE_TASK
 from core.clock import MOSCOW
 
 from .client import EsetRetryableError
@@ -36,3 +36,27 @@ def licences_reconcile_task(day_iso: str | None = None) -> dict:
 
     day = date.fromisoformat(day_iso) if day_iso else timezone.localdate(timezone=MOSCOW)
     return asdict(licences_reconcile(day=day))
+
+
+@shared_task(
+    name=USAGE_RECONCILE_TASK,
+    acks_late=True,
+    ignore_result=True,
+    # ESET unreachable: nothing was written (the report is read before any write).
+    autoretry_for=(EsetRetryableError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=6,
+)
+def usage_reconcile_task(month_iso: str | None = None) -> dict:
+    """The seat-day reconciliation of `month_iso` (YYYY-MM-DD, its first day), by default
+    of the month before today in Moscow."""
+    from .usage import previous_month, usage_reconcile
+
+    month = (
+        date.fromisoformat(month_iso)
+        if month_iso
+        else previous_month(timezone.localdate(timezone=MOSCOW))
+    )
+    result = usage_reconcile(month=month)
+    return {**asdict(result), "month": result.month.isoformat()}

@@ -16,6 +16,7 @@ EXPECTED_QUEUES = {
     "eset_gateway.tasks.gateway_drain_task": ESET_QUEUE,
     "billing.tasks.eset_sync_task": ESET_QUEUE,  # billing owns the sync; it talks to ESET
     "eset_gateway.tasks.licences_reconcile_task": ESET_QUEUE,
+    "eset_gateway.tasks.usage_reconcile_task": ESET_QUEUE,
     "billing.tasks.nightly_run": BILLING_QUEUE,
     "billing.tasks.billing_run_task": BILLING_QUEUE,
     "api.tasks.idempotency_purge_task": BILLING_QUEUE,

@@ -25,6 +25,7 @@ from config.celery import (
     IDEMPOTENCY_PURGE_TASK,
     NIGHTLY_TASK,
     RECONCILE_TASK,
+    USAGE_RECONCILE_TASK,
 )
 from config.celery import app as celery_app
 
@@ -81,6 +82,19 @@ def test_outbox_drains_fire_every_minute(task):
     assert is_due(task, last_run=last, now=datetime(2026, 12, 31, 12, 1, 2, tzinfo=MOSCOW))
 
 
+def test_the_usage_reconciliation_fires_on_the_3rd_of_each_month_moscow_time():
+    last = datetime(2026, 12, 3, 5, 0, 1, tzinfo=MOSCOW)
+    assert not is_due(
+        USAGE_RECONCILE_TASK, last_run=last, now=datetime(2027, 1, 2, 5, 0, 5, tzinfo=MOSCOW)
+    )
+    assert not is_due(
+        USAGE_RECONCILE_TASK, last_run=last, now=datetime(2027, 1, 3, 4, 59, tzinfo=MOSCOW)
+    )
+    assert is_due(
+        USAGE_RECONCILE_TASK, last_run=last, now=datetime(2027, 1, 3, 5, 0, 5, tzinfo=MOSCOW)
+    )
+
+
 def test_the_schedule_has_nothing_else():
     tasks = sorted(e["task"] for e in celery_app.conf.beat_schedule.values())
     assert tasks == sorted(
@@ -88,6 +102,7 @@ def test_the_schedule_has_nothing_else():
             NIGHTLY_TASK,
             BILLING_RUN_TASK,
             RECONCILE_TASK,
+            USAGE_RECONCILE_TASK,
             GATEWAY_DRAIN_TASK,
             EMAIL_DRAIN_TASK,
             IDEMPOTENCY_PURGE_TASK,
@@ -117,6 +132,7 @@ def test_the_management_commands_the_readme_names_exist():
         "billing_run",
         "eset_sync",
         "eset_reconcile",
+        "eset_usage_reconcile",
         "check_ledger",
         "seed_demo",
         "gateway_drain",
