@@ -36,6 +36,11 @@ LABELS = {
     "name": gettext_lazy("название"),
     "email": gettext_lazy("e-mail"),
     "inn": gettext_lazy("ИНН"),
+    "address_state": gettext_lazy("регион"),
+    "address_city": gettext_lazy("город"),
+    "address_street": gettext_lazy("улица, дом"),
+    "address_zip": gettext_lazy("индекс"),
+    "role": gettext_lazy("роль"),
 }
 MONEY = {"balance", "amount", "seat_price", "freed", "amount_due"}
 DAYS = {"effective_on", "last_day"}

@@ -116,3 +116,22 @@ def test_the_nightly_runs_changes_are_the_systems(world):
     order_confirm(order=order, at=msk(2026, 12, 14, 10))
     payment_register(client=client, amount=Decimal("500.00"), at=msk(2026, 12, 14, 11))
     assert {e.actor for e in AuditEvent.objects.all()} == {None}
+
+
+def test_the_trail_names_every_field_in_words(world):
+    from accounts.audit_text import changes_line
+
+    plan, _, who = world
+    client = client_create(
+        reseller=plan.reseller,
+        name="ООО «Тау»",
+        email="tau@example.com",
+        address_state="Москва",
+        address_city="Москва",
+        address_street="ул. Тверская, д. 1",
+        address_zip="125009",
+        by=who,
+    )
+    event = AuditEvent.objects.get(action=AuditAction.CLIENT_CREATED, client=client)
+    line = str(changes_line(event))
+    assert "регион" in line and "индекс" in line and "address_" not in line
