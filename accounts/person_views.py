@@ -23,13 +23,19 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from config.errors import ApplicationError
-from config.forms import apply_domain_error
+from config.forms import apply_domain_error, report_domain_error
 
-from .forms import LanguageForm, PasswordChangeForm, PasswordsForm
+from .forms import InviteForm, LanguageForm, PasswordChangeForm, PasswordsForm
 from .invitations import invitation_accept, invitation_open
 from .models import Membership
-from .selectors import membership_for
-from .services import password_change, person_set_language
+from .selectors import membership_for, people_with_invitations
+from .services import (
+    invitation_resend,
+    password_change,
+    person_invite,
+    person_remove,
+    person_set_language,
+)
 
 # "Forgot password": this many requests per e-mail, and per address, per hour; beyond
 # that nothing is sent, and the page says the same as ever.
@@ -207,3 +213,71 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         with contextlib.suppress(ApplicationError):
             person_set_language(user=request.user, language=request.POST.get("language", ""))
     return set_language(request)
+
+
+# --------------------------------------------------------------------------- people pages
+# The panel's «Сотрудники» and the portal's «Пользователи» are one page over two tenants:
+# the faces pass who the people belong to (`tenant`: reseller= or client=), the roles that
+# may be given and where to go back.
+
+
+def people_page(
+    request: HttpRequest,
+    *,
+    tenant: dict,
+    roles,
+    people,
+    template: str,
+    section: str,
+    back: str,
+) -> HttpResponse:
+    """Everyone reads the list; whom the role table allows invites (the face checks)."""
+    form = InviteForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = person_invite(
+                **tenant,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                at=timezone.now(),
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Приглашение отправлено на %(email)s.") % {"email": membership.user.email},
+            )
+            return redirect(back)
+    context = {"people": people_with_invitations(people), "form": form, "section": section}
+    return render(request, template, context)
+
+
+def person_remove_action(
+    request: HttpRequest, membership: Membership, *, back: str, done: str
+) -> HttpResponse:
+    """Removes a person; `done` is the success message with %(email)s."""
+    email = membership.user.email
+    try:
+        person_remove(membership=membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, done % {"email": email})
+    return redirect(back)
+
+
+def invitation_resend_action(
+    request: HttpRequest, membership: Membership, *, back: str
+) -> HttpResponse:
+    try:
+        invitation_resend(membership=membership, at=timezone.now(), by=request.user)
+    except ApplicationError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Приглашение отправлено повторно на %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect(back)

@@ -23,7 +23,7 @@ from billing.selectors import (
     client_payments,
 )
 from config.errors import ApplicationError
-from config.forms import apply_domain_error, report_domain_error
+from config.forms import apply_domain_error
 from core.clock import financial_day
 from notifications.forms import JournalFilterForm
 from notifications.selectors import (
@@ -54,14 +54,19 @@ from orders.views import (
     seat_change_submit,
 )
 
-from .forms import InviteForm, PlanSearchForm
+from .forms import PlanSearchForm
 from .panel import found_or_404, list_filters, list_page, role_required
 from .permissions import Action, can
-from .person_views import profile_page
+from .person_views import (
+    invitation_resend_action,
+    people_page,
+    person_remove_action,
+    profile_page,
+)
 from .portal import PortalRequest, client_required, paginate_as, query_without
 from .portal_forms import PortalAuthenticationForm, PortalOrderForm
-from .selectors import client_people, client_person_get, people_with_invitations
-from .services import CLIENT_ROLES, invitation_resend, person_invite, person_remove
+from .selectors import client_people, client_person_get
+from .services import CLIENT_ROLES
 
 HOME_ROWS = 10
 
@@ -342,32 +347,14 @@ def notification_read(request: PortalRequest, notification_id: int) -> HttpRespo
 @role_required(Action.PEOPLE_MANAGE, methods=("POST",))
 def people(request: PortalRequest) -> HttpResponse:
     """«Пользователи»: everyone reads the list; the owner and the client's admins invite."""
-    form = InviteForm(request.POST or None, roles=CLIENT_ROLES)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = person_invite(
-                client=request.client,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                at=timezone.now(),
-                by=request.user,
-            )
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Приглашение отправлено на %(email)s.") % {"email": membership.user.email},
-            )
-            return redirect("portal:people")
-    return render(
+    return people_page(
         request,
-        "portal/people.html",
-        {
-            "people": people_with_invitations(client_people(client=request.client)),
-            "form": form,
-            "section": "people",
-        },
+        tenant={"client": request.client},
+        roles=CLIENT_ROLES,
+        people=client_people(client=request.client),
+        template="portal/people.html",
+        section="people",
+        back="portal:people",
     )
 
 
@@ -376,14 +363,9 @@ def people(request: PortalRequest) -> HttpResponse:
 @role_required(Action.PEOPLE_MANAGE)
 def person_remove_view(request: PortalRequest, membership_id: int) -> HttpResponse:
     membership = found_or_404(client_person_get, client=request.client, membership_id=membership_id)
-    email = membership.user.email
-    try:
-        person_remove(membership=membership, at=timezone.now(), by=request.user)
-    except ApplicationError as exc:
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, _("Пользователь %(email)s удалён.") % {"email": email})
-    return redirect("portal:people")
+    return person_remove_action(
+        request, membership, back="portal:people", done=_("Пользователь %(email)s удалён.")
+    )
 
 
 @require_POST
@@ -391,16 +373,7 @@ def person_remove_view(request: PortalRequest, membership_id: int) -> HttpRespon
 @role_required(Action.PEOPLE_MANAGE)
 def person_resend(request: PortalRequest, membership_id: int) -> HttpResponse:
     membership = found_or_404(client_person_get, client=request.client, membership_id=membership_id)
-    try:
-        invitation_resend(membership=membership, at=timezone.now(), by=request.user)
-    except ApplicationError as exc:
-        report_domain_error(request, exc)
-    else:
-        email = membership.user.email
-        messages.success(
-            request, _("Приглашение отправлено повторно на %(email)s.") % {"email": email}
-        )
-    return redirect("portal:people")
+    return invitation_resend_action(request, membership, back="portal:people")
 
 
 @client_required

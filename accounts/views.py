@@ -22,7 +22,7 @@ from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
 from orders.selectors import client_subscriptions
 
-from .forms import ClientForm, ClientSearchForm, InviteForm, PanelAuthenticationForm
+from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm
 from .invitations import invitation_pending
 from .panel import (
     PanelRequest,
@@ -33,11 +33,15 @@ from .panel import (
     role_required,
 )
 from .permissions import Action, can
-from .person_views import profile_page
+from .person_views import (
+    invitation_resend_action,
+    people_page,
+    person_remove_action,
+    profile_page,
+)
 from .selectors import (
     client_get,
     client_search,
-    people_with_invitations,
     staff_get,
     staff_list,
 )
@@ -45,8 +49,6 @@ from .services import (
     STAFF_ROLES,
     client_create,
     invitation_resend,
-    person_invite,
-    person_remove,
 )
 
 DETAIL_ROWS = 20
@@ -158,32 +160,14 @@ def client_invitation_resend(request: PanelRequest, client_id: int) -> HttpRespo
 @role_required(Action.STAFF_MANAGE, methods=("POST",))
 def staff(request: PanelRequest) -> HttpResponse:
     """«Сотрудники»: everyone reads the list; the reseller's admins invite."""
-    form = InviteForm(request.POST or None, roles=STAFF_ROLES)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = person_invite(
-                reseller=request.reseller,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                at=timezone.now(),
-                by=request.user,
-            )
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Приглашение отправлено на %(email)s.") % {"email": membership.user.email},
-            )
-            return redirect("accounts:staff")
-    return render(
+    return people_page(
         request,
-        "panel/staff.html",
-        {
-            "people": people_with_invitations(staff_list(reseller=request.reseller)),
-            "form": form,
-            "section": "staff",
-        },
+        tenant={"reseller": request.reseller},
+        roles=STAFF_ROLES,
+        people=staff_list(reseller=request.reseller),
+        template="panel/staff.html",
+        section="staff",
+        back="accounts:staff",
     )
 
 
@@ -192,14 +176,9 @@ def staff(request: PanelRequest) -> HttpResponse:
 @role_required(Action.STAFF_MANAGE)
 def staff_remove(request: PanelRequest, membership_id: int) -> HttpResponse:
     membership = found_or_404(staff_get, reseller=request.reseller, membership_id=membership_id)
-    email = membership.user.email
-    try:
-        person_remove(membership=membership, at=timezone.now(), by=request.user)
-    except ApplicationError as exc:
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, _("Сотрудник %(email)s удалён.") % {"email": email})
-    return redirect("accounts:staff")
+    return person_remove_action(
+        request, membership, back="accounts:staff", done=_("Сотрудник %(email)s удалён.")
+    )
 
 
 @require_POST
@@ -207,16 +186,7 @@ def staff_remove(request: PanelRequest, membership_id: int) -> HttpResponse:
 @role_required(Action.STAFF_MANAGE)
 def staff_resend(request: PanelRequest, membership_id: int) -> HttpResponse:
     membership = found_or_404(staff_get, reseller=request.reseller, membership_id=membership_id)
-    try:
-        invitation_resend(membership=membership, at=timezone.now(), by=request.user)
-    except ApplicationError as exc:
-        report_domain_error(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Приглашение отправлено повторно на %(email)s.") % {"email": membership.user.email},
-        )
-    return redirect("accounts:staff")
+    return invitation_resend_action(request, membership, back="accounts:staff")
 
 
 @reseller_required

@@ -15,7 +15,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Reseller
+from accounts.models import Client, Reseller
 from config.broker import send_or_leave_to_beat
 from config.db import bulk_insert
 from config.errors import Conflict
@@ -51,6 +51,21 @@ def owner_spec(
         subscription_id=subscription.pk,
         recipient_id=owner.pk,
         email_to=owner.email or client.email,
+        payload=payload,
+    )
+
+
+def client_spec(*, client: Client, kind: str, key: str, payload: dict) -> NotificationSpec:
+    """A notification about the client's money (payments, corrections): to its owner, by
+    the client's contact e-mail."""
+    return NotificationSpec(
+        kind=kind,
+        key=key,
+        reseller_id=client.reseller_id,
+        client_id=client.pk,
+        subscription_id=None,
+        recipient_id=client.owner_id,
+        email_to=client.email,
         payload=payload,
     )
 

@@ -22,7 +22,7 @@ from core.clock import financial_day, require_aware
 from core.money import ZERO, money_clean
 from core.reasons import ADJUSTMENT_REASONS, REVERSAL_REASONS, Reason
 from notifications.models import NotificationKind
-from notifications.services import NotificationSpec, notify
+from notifications.services import client_spec, notify
 
 from ..models import BalanceEntry, Payment
 from .ledger import clients_available, ledger_append, open_totals
@@ -158,14 +158,10 @@ def _correct(
     client.balance = new_balance
     notify(
         specs=[
-            NotificationSpec(
+            client_spec(
+                client=client,
                 kind=NotificationKind.BALANCE_CORRECTED,
                 key=f"balance_corrected:entry:{entry.pk}",
-                reseller_id=client.reseller_id,
-                client_id=client.pk,
-                subscription_id=None,
-                recipient_id=client.owner_id,
-                email_to=client.email,
                 payload={
                     "client": client.name,
                     "entry_kind": kind,

@@ -15,7 +15,7 @@ from config.errors import Conflict, NotFound, ValidationError
 from core.clock import financial_day, require_aware
 from core.money import money_clean
 from notifications.models import NotificationKind
-from notifications.services import NotificationSpec, notify
+from notifications.services import client_spec, notify
 from orders.models import Order, OrderStatus
 
 from ..models import BalanceEntry, Payment
@@ -115,14 +115,10 @@ def payment_register_outcome(
     )
     notify(
         specs=[
-            NotificationSpec(
+            client_spec(
+                client=client,
                 kind=NotificationKind.PAYMENT_RECEIVED,
                 key=f"payment_received:payment:{payment.pk}",
-                reseller_id=client.reseller_id,
-                client_id=client.pk,
-                subscription_id=None,
-                recipient_id=client.owner_id,
-                email_to=client.email,
                 payload={
                     "client": client.name,
                     "amount": str(amount),
