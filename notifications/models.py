@@ -17,6 +17,9 @@ class NotificationKind(models.TextChoices):
     BALANCE_CORRECTED = "balance_corrected", _("баланс скорректирован")
     ESET_DELAYED = "eset_delayed", _("ESET не отвечает")
     INVITATION = "invitation", _("приглашение")
+    RENEWAL_REMINDER = "renewal_reminder", _("напоминание о продлении")
+    INVOICE_ISSUED = "invoice_issued", _("выставлен счёт")
+    ACT_ISSUED = "act_issued", _("выставлен акт")
 
 
 class EmailStatus(models.TextChoices):
