@@ -41,6 +41,7 @@ LABELS = {
     "address_street": gettext_lazy("улица, дом"),
     "address_zip": gettext_lazy("индекс"),
     "role": gettext_lazy("роль"),
+    "reminder_days": gettext_lazy("напоминания, дней до окончания периода"),
 }
 MONEY = {"balance", "amount", "seat_price", "freed", "amount_due"}
 DAYS = {"effective_on", "last_day"}
@@ -60,6 +61,7 @@ OBJECTS = {
     "resellerplan": gettext_lazy("тарифный план"),
     "client": gettext_lazy("клиент"),
     "user": gettext_lazy("пользователь"),
+    "reseller": gettext_lazy("реселлер"),
 }
 
 

@@ -93,3 +93,17 @@ class LanguageForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].widget.choices = list(settings.LANGUAGES)
+
+
+class ReminderDaysForm(forms.Form):
+    """Only parses; reseller_set_reminder_days checks the days."""
+
+    reminder_days = forms.CharField(
+        label=_("За сколько дней до окончания периода напоминать"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Дни от 1 до 60 через запятую, не больше пяти, например «7, 1». Пусто — "
+            "напоминания не отправляются."
+        ),
+    )

@@ -5,6 +5,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Renewal reminders (DESIGN.md §4.10): how many days before a period's end the client's
+# people and the reseller are told that the balance falls short. A reseller's own choice
+# lives on Reseller.reminder_days; accounts.services.reseller_set_reminder_days checks it.
+REMINDER_DAYS_DEFAULT = (7, 1)
+REMINDER_DAYS_MIN = 1
+REMINDER_DAYS_MAX = 60
+REMINDER_DAYS_COUNT_MAX = 5
+
+
+def reminder_days_default() -> list[int]:
+    return list(REMINDER_DAYS_DEFAULT)
+
 
 class Reseller(models.Model):
     name = models.CharField("название", max_length=200)
@@ -12,6 +24,14 @@ class Reseller(models.Model):
     email = models.EmailField("контактный e-mail")
     is_active = models.BooleanField("активен", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Days before a period's expires_on, largest first; empty: no reminders are sent.
+    reminder_days = models.JSONField(
+        _("напоминания о продлении, дней до окончания периода"),
+        default=reminder_days_default,
+        # Also the column's default: rows written by plain SQL (the benchmarks' COPY) too.
+        db_default=models.Value(list(REMINDER_DAYS_DEFAULT), output_field=models.JSONField()),
+        blank=True,
+    )
 
     class Meta:
         verbose_name = "реселлер"
@@ -121,6 +141,7 @@ class AuditAction(models.TextChoices):
     CLIENT_CHANGED = "client_changed", _("клиент изменён")
     PERSON_INVITED = "person_invited", _("приглашён пользователь")
     PERSON_REMOVED = "person_removed", _("пользователь удалён")
+    REMINDER_DAYS_CHANGED = "reminder_days_changed", _("изменены сроки напоминаний")
 
 
 class AuditEvent(models.Model):

@@ -34,6 +34,7 @@ class Action(models.TextChoices):
     PEOPLE_MANAGE = "people_manage", gettext_lazy("пользователи клиента")
     REQUISITES_MANAGE = "requisites_manage", gettext_lazy("реквизиты")
     AUDIT_READ = "audit_read", gettext_lazy("журнал аудита")
+    SETTINGS_MANAGE = "settings_manage", gettext_lazy("настройки реселлера")
 
 
 R = Membership.Role

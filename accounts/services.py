@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -15,7 +17,16 @@ from config.errors import Conflict, ValidationError
 
 from .audit import audit_record
 from .invitations import invitation_send, password_check
-from .models import AuditAction, Client, Invitation, Membership, Reseller
+from .models import (
+    REMINDER_DAYS_COUNT_MAX,
+    REMINDER_DAYS_MAX,
+    REMINDER_DAYS_MIN,
+    AuditAction,
+    Client,
+    Invitation,
+    Membership,
+    Reseller,
+)
 from .permissions import CLIENT, RESELLER, ROLES
 
 User = get_user_model()
@@ -214,6 +225,82 @@ def client_update(
             after=changes,
         )
     return client
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _clean_reminder_days(days: str | Sequence[int]) -> list[int]:
+    """`"7, 1"` (a form) or `[7, 1]` (code): distinct whole days in range, largest first."""
+    field = "reminder_days"
+    bounds = {"min": REMINDER_DAYS_MIN, "max": REMINDER_DAYS_MAX}
+    if isinstance(days, str):
+        tokens: list[object] = [t for t in re.split(r"[\s,;]+", days.strip()) if t]
+    elif isinstance(days, Sequence):
+        tokens = list(days)
+    else:
+        raise ValidationError(
+            _("Укажите дни от %(min)s до %(max)s через запятую, например «7, 1».") % bounds,
+            field=field,
+        )
+    values: set[int] = set()
+    for token in tokens:
+        if isinstance(token, str) and token.isascii() and token.isdigit():
+            value = int(token)
+        elif isinstance(token, int) and not isinstance(token, bool):
+            value = token
+        else:
+            raise ValidationError(
+                _(
+                    "«%(value)s» — не целое число дней. Укажите дни от %(min)s до %(max)s "
+                    "через запятую, например «7, 1»."
+                )
+                % {"value": token, **bounds},
+                field=field,
+            )
+        if not REMINDER_DAYS_MIN <= value <= REMINDER_DAYS_MAX:
+            raise ValidationError(
+                _("Напоминать можно за %(min)s–%(max)s дней до окончания периода, не за %(value)s.")
+                % {"value": value, **bounds},
+                field=field,
+            )
+        values.add(value)
+    if len(values) > REMINDER_DAYS_COUNT_MAX:
+        raise ValidationError(
+            _("Укажите не больше %(n)s сроков напоминаний, а не %(count)s.")
+            % {"n": REMINDER_DAYS_COUNT_MAX, "count": len(values)},
+            field=field,
+        )
+    return sorted(values, reverse=True)
+
+
+def reminder_days_text(days: Sequence[int]) -> str:
+    """`7, 1`: how a form and the audit trail show the thresholds."""
+    return ", ".join(str(d) for d in days)
+
+
+@transaction.atomic
+def reseller_set_reminder_days(
+    *, reseller: Reseller, days: str | Sequence[int], at: datetime | None = None, by=None
+) -> Reseller:
+    """How many days before a period's end its renewal reminders go out (DESIGN.md §4.10).
+    An empty list sends none."""
+    cleaned = _clean_reminder_days(days)
+    locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
+    before = list(locked.reminder_days or [])
+    if before != cleaned:
+        Reseller.objects.filter(pk=reseller.pk).update(reminder_days=cleaned)
+        audit_record(
+            action=AuditAction.REMINDER_DAYS_CHANGED,
+            reseller_id=reseller.pk,
+            at=at,
+            by=by,
+            obj=reseller,
+            before={"reminder_days": reminder_days_text(before)},
+            after={"reminder_days": reminder_days_text(cleaned)},
+        )
+    reseller.reminder_days = cleaned
+    return reseller
 
 
 # --------------------------------------------------------------------------- people

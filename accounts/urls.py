@@ -27,4 +27,5 @@ urlpatterns = [
     path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff-remove"),
     path("staff/<int:membership_id>/resend/", views.staff_resend, name="staff-resend"),
     path("profile/", views.profile, name="profile"),
+    path("settings/reminders/", views.reminder_settings, name="reminder-settings"),
 ]

@@ -22,7 +22,7 @@ from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
 from orders.selectors import client_subscriptions
 
-from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm
+from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm, ReminderDaysForm
 from .invitations import invitation_pending
 from .panel import (
     PanelRequest,
@@ -49,6 +49,8 @@ from .services import (
     STAFF_ROLES,
     client_create,
     invitation_resend,
+    reminder_days_text,
+    reseller_set_reminder_days,
 )
 
 DETAIL_ROWS = 20
@@ -192,3 +194,36 @@ def staff_resend(request: PanelRequest, membership_id: int) -> HttpResponse:
 @reseller_required
 def profile(request: PanelRequest) -> HttpResponse:
     return profile_page(request, template="panel/profile.html")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@reseller_required
+@role_required(Action.SETTINGS_MANAGE, methods=("POST",))
+def reminder_settings(request: PanelRequest) -> HttpResponse:
+    """«Напоминания о продлении» (DESIGN.md §4.10): every staff member reads them, the
+    reseller's admins change them."""
+    reseller = request.reseller
+    form = ReminderDaysForm(
+        request.POST or None,
+        initial={"reminder_days": reminder_days_text(reseller.reminder_days or [])},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            reseller_set_reminder_days(
+                reseller=reseller,
+                days=form.cleaned_data["reminder_days"],
+                at=timezone.now(),
+                by=request.user,
+            )
+        except ApplicationError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Сроки напоминаний сохранены."))
+            return redirect("accounts:reminder-settings")
+    return render(
+        request,
+        "panel/reminder_settings.html",
+        {"form": form, "reseller": reseller, "section": "reminders"},
+    )

@@ -251,3 +251,28 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ReminderSent(models.Model):
+    """A renewal reminder told (DESIGN.md §4.10): one row per period and threshold, written
+    with its notifications, so that a re-run, a late run or a concurrent one tells nobody
+    twice (the unique pair), whoever the recipients are by then."""
+
+    period = models.ForeignKey(ServicePeriod, on_delete=models.CASCADE, related_name="reminders")
+    threshold_days = models.PositiveSmallIntegerField(_("дней до окончания"))
+    # The run's day and what was missing then, as the notifications said it.
+    day = models.DateField(_("день напоминания"))
+    shortfall = models.DecimalField(_("не хватало"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("напоминание о продлении")
+        verbose_name_plural = _("напоминания о продлении")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "threshold_days"], name="remindersent_once_per_threshold"
+            ),
+            models.CheckConstraint(condition=Q(shortfall__gt=0), name="remindersent_short"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}: {self.threshold_days}"

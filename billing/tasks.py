@@ -5,7 +5,7 @@ from celery import chain, shared_task
 from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 
-from config.celery import BILLING_RUN_TASK, ESET_SYNC_TASK, NIGHTLY_TASK
+from config.celery import BILLING_RUN_TASK, ESET_SYNC_TASK, NIGHTLY_TASK, REMINDERS_TASK
 
 
 def _day(day_iso: str | None) -> date:
@@ -55,3 +55,27 @@ def nightly_run(day_iso: str | None = None) -> str:
     day = _day(day_iso).isoformat()
     chain(eset_sync_task.si(day), billing_run_task.si(day)).apply_async()
     return day
+
+
+@shared_task(
+    name=REMINDERS_TASK,
+    acks_late=True,
+    # As the billing run: idempotent (once per period and threshold), so a passing database
+    # fault is simply tried again.
+    autoretry_for=(DatabaseError,),
+    dont_autoretry_for=(IntegrityError,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=8,
+)
+def reminders_send_task(day_iso: str | None = None) -> dict:
+    from .services import reminders_send
+
+    result = reminders_send(day=_day(day_iso))
+    return {
+        "day": result.day.isoformat(),
+        "reminded": result.reminded,
+        "notifications": result.notifications,
+        "shortfall": str(result.shortfall),
+    }

@@ -24,6 +24,7 @@ EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
 USAGE_RECONCILE_TASK = "eset_gateway.tasks.usage_reconcile_task"
 IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
+REMINDERS_TASK = "billing.tasks.reminders_send_task"
 
 # One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
 # server fills only the e-mail queue, ESET's latency only the ESET queue. Every worker
@@ -41,6 +42,7 @@ TASK_ROUTES = {
     USAGE_RECONCILE_TASK: {"queue": ESET_QUEUE},
     NIGHTLY_TASK: {"queue": BILLING_QUEUE},
     BILLING_RUN_TASK: {"queue": BILLING_QUEUE},
+    REMINDERS_TASK: {"queue": BILLING_QUEUE},
     # Database housekeeping runs with the billing work.
     IDEMPOTENCY_PURGE_TASK: {"queue": BILLING_QUEUE},
 }
@@ -58,6 +60,7 @@ TASK_TIME_LIMITS = {
     USAGE_RECONCILE_TASK: (1800, 1900),
     NIGHTLY_TASK: (60, 120),
     BILLING_RUN_TASK: (1800, 1900),
+    REMINDERS_TASK: (1800, 1900),
     IDEMPOTENCY_PURGE_TASK: (300, 360),
 }
 
@@ -88,6 +91,9 @@ app.conf.beat_schedule = {
         "task": USAGE_RECONCILE_TASK,
         "schedule": crontab(day_of_month=3, hour=5, minute=0),
     },
+    # 10:00 MSK: renewal reminders (§4.10), in working hours, after the night's renewals
+    # and the 06:00 safety run have settled the balances they read.
+    "renewal-reminders": {"task": REMINDERS_TASK, "schedule": crontab(hour=10, minute=0)},
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
     # 04:15 MSK: Idempotency-Key records older than a week (DESIGN.md §9) are deleted.

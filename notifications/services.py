@@ -15,14 +15,14 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Client, Reseller
+from accounts.models import Client, Membership, Reseller
 from config.broker import send_or_leave_to_beat
 from config.db import bulk_insert
 from config.errors import Conflict
 from orders.models import Subscription
 
-from .models import EmailStatus, Notification
-from .texts import payload_context
+from .models import EmailStatus, Notification, NotificationKind
+from .texts import notification_text, payload_context
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,19 @@ NOTIFICATION_FIELDS = (
 
 
 def email_text(notification: Notification) -> tuple[str, str]:
+    """What the e-mail says: in the recipient's chosen language (DESIGN.md §4.10), Russian
+    by default and for the reseller's own address; the journal keeps the Russian record."""
     from .invitations import email_text as text
 
+    if notification.kind != NotificationKind.INVITATION and notification.recipient_id:
+        language = (
+            Membership.objects.filter(user_id=notification.recipient_id)
+            .values_list("language", flat=True)
+            .first()
+        )
+        if language and language != "ru":
+            chosen = notification_text(notification, language)
+            return chosen.subject, chosen.body
     return text(notification)
 
 

@@ -6,7 +6,8 @@
 - payments: money in; corrections: reversals, refunds, adjustments (§4.8);
 - cancellation: cancelling a subscription now (§4.9);
 - seat_changes: requests applied at the 00:30 sync;
-- runs: the nightly sync and the daily billing run.
+- runs: the nightly sync and the daily billing run;
+- reminders: the 10:00 renewal reminders (§4.10).
 
 The names below are the domain API (§12); faces import them from here.
 """
@@ -37,6 +38,7 @@ from .lifecycle import (
 )
 from .payments import PaymentOutcome, payment_register, payment_register_outcome
 from .quotes import PeriodQuote, order_quote, period_quote
+from .reminders import RemindersResult, reminders_send
 from .runs import (
     BillingRunResult,
     billing_run,
@@ -62,6 +64,7 @@ __all__ = [
     "CorrectionQuote",
     "PaymentOutcome",
     "PeriodQuote",
+    "RemindersResult",
     "SeatChangeApplyResult",
     "SeatDelta",
     "ServeResult",
@@ -87,6 +90,7 @@ __all__ = [
     "periods_roll_over",
     "refund_quote",
     "refund_register",
+    "reminders_send",
     "reversal_quote",
     "run_moment",
     "seat_changes_apply_due",

@@ -16,15 +16,24 @@ from accounts.services import (
     person_invite,
     person_set_language,
     reseller_create,
+    reseller_set_reminder_days,
     reseller_user_create,
 )
-from billing.models import BalanceEntry, Charge, FormSubmission, Payment, ServicePeriod
+from billing.models import (
+    BalanceEntry,
+    Charge,
+    FormSubmission,
+    Payment,
+    ReminderSent,
+    ServicePeriod,
+)
 from billing.services import (
     balance_adjust,
     billing_run,
     payment_register,
     payment_reverse,
     refund_register,
+    reminders_send,
     subscription_cancel,
 )
 from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
@@ -76,6 +85,7 @@ MODELS = [
     AuditEvent,
     FormSubmission,
     Invitation,
+    ReminderSent,
 ]
 
 
@@ -239,6 +249,39 @@ ACCOUNTS = {
     "language_unknown": (
         lambda w: person_set_language(user=w.a1.owner, language="de"),
         "language",
+    ),
+    # Renewal reminders (§4.10): whole days 1..60, at most five.
+    "reminder_days_zero": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days="7, 0"),
+        "reminder_days",
+    ),
+    "reminder_days_too_far": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days="61"),
+        "reminder_days",
+    ),
+    "reminder_days_negative": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days="-1"),
+        "reminder_days",
+    ),
+    "reminder_days_fraction": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days="7.5"),
+        "reminder_days",
+    ),
+    "reminder_days_words": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days="неделя"),
+        "reminder_days",
+    ),
+    "reminder_days_too_many": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days="1 2 3 4 5 6"),
+        "reminder_days",
+    ),
+    "reminder_days_bool": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days=[True]),
+        "reminder_days",
+    ),
+    "reminder_days_not_a_list": (
+        lambda w: reseller_set_reminder_days(reseller=w.a, days=7),
+        "reminder_days",
     ),
     "password_wrong_old": (
         lambda w: password_change(user=w.a1.owner, old_password="x", new_password="Long-pw-2026"),
@@ -514,6 +557,13 @@ def test_payment_bad_method_or_reference(w):
 )
 def test_billing_run_bad_day(w, day):
     refused(lambda: billing_run(day=day), ValidationError, "day")
+
+
+@pytest.mark.parametrize(
+    "day", ["2027-01-13", datetime(2027, 1, 13, 10, 0), None, 20270113], ids=repr
+)
+def test_reminders_send_bad_day(w, day):
+    refused(lambda: reminders_send(day=day), ValidationError, "day")
 
 
 # --------------------------------------------------------------------------- seat changes
