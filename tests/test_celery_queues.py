@@ -19,6 +19,7 @@ EXPECTED_QUEUES = {
     "eset_gateway.tasks.usage_reconcile_task": ESET_QUEUE,
     "billing.tasks.nightly_run": BILLING_QUEUE,
     "billing.tasks.billing_run_task": BILLING_QUEUE,
+    "billing.tasks.reminders_send_task": BILLING_QUEUE,
     "api.tasks.idempotency_purge_task": BILLING_QUEUE,
 }
 

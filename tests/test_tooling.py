@@ -25,6 +25,7 @@ from config.celery import (
     IDEMPOTENCY_PURGE_TASK,
     NIGHTLY_TASK,
     RECONCILE_TASK,
+    REMINDERS_TASK,
     USAGE_RECONCILE_TASK,
 )
 from config.celery import app as celery_app
@@ -75,6 +76,18 @@ def test_safety_billing_run_fires_at_06_00_moscow_time():
     assert is_due(BILLING_RUN_TASK, last_run=last, now=datetime(2026, 12, 31, 3, 0, 5, tzinfo=UTC))
 
 
+def test_renewal_reminders_fire_at_10_00_moscow_time():
+    last = datetime(2026, 12, 30, 10, 0, 1, tzinfo=MOSCOW)
+    assert not is_due(
+        REMINDERS_TASK, last_run=last, now=datetime(2026, 12, 31, 9, 59, tzinfo=MOSCOW)
+    )
+    assert is_due(
+        REMINDERS_TASK, last_run=last, now=datetime(2026, 12, 31, 10, 0, 5, tzinfo=MOSCOW)
+    )
+    # 10:00 in Moscow is 07:00 UTC.
+    assert is_due(REMINDERS_TASK, last_run=last, now=datetime(2026, 12, 31, 7, 0, 5, tzinfo=UTC))
+
+
 @pytest.mark.parametrize("task", [GATEWAY_DRAIN_TASK, EMAIL_DRAIN_TASK])
 def test_outbox_drains_fire_every_minute(task):
     last = datetime(2026, 12, 31, 12, 0, 1, tzinfo=MOSCOW)
@@ -106,6 +119,7 @@ def test_the_schedule_has_nothing_else():
             GATEWAY_DRAIN_TASK,
             EMAIL_DRAIN_TASK,
             IDEMPOTENCY_PURGE_TASK,
+            REMINDERS_TASK,
         ]
     )
 
@@ -119,6 +133,7 @@ def test_every_scheduled_task_is_registered_after_autodiscovery():
         ESET_SYNC_TASK,
         GATEWAY_DRAIN_TASK,
         EMAIL_DRAIN_TASK,
+        REMINDERS_TASK,
     }
     assert expected <= registered, expected - registered
     for entry in celery_app.conf.beat_schedule.values():
@@ -130,6 +145,7 @@ def test_the_management_commands_the_readme_names_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in (
         "billing_run",
+        "reminders_send",
         "eset_sync",
         "eset_reconcile",
         "eset_usage_reconcile",

@@ -245,6 +245,14 @@ CASES = [
         lambda w: ("post", reverse("accounts:staff-remove", args=[w.staff_target.pk]), {}),
         (302,),
     ),
+    Case(
+        RESELLER,
+        Action.SETTINGS_MANAGE,
+        "page",
+        "reminder-days",
+        lambda w: ("post", reverse("accounts:reminder-settings"), {"reminder_days": "10, 3"}),
+        (302,),
+    ),
     # -------------------------------------------------------------- the reseller's API
     Case(
         RESELLER,
@@ -524,6 +532,7 @@ def test_the_panel_shows_only_what_the_role_allows(role, w: World):
             reverse("accounts:staff"),
             reverse("accounts:staff-remove", args=[w.staff_target.pk]),
         ),
+        Action.SETTINGS_MANAGE: (reverse("accounts:reminder-settings"), 'name="reminder_days"'),
     }
     for action, (page, mark) in shown.items():
         assert (mark in _html(user, page)) == (action in allowed), (role, action)

@@ -61,9 +61,7 @@ def subscribe(client, plan, *, seats=5, pay=None, day=1):
     order = order_create(client=client, reseller_plan=plan, seats=seats)
     sub = order_confirm(order=order, at=msk(2026, 12, day, 10))
     if pay is not None:
-        payment_register(
-            client=client, amount=Decimal(pay), at=msk(2026, 12, day, 11), order=order
-        )
+        payment_register(client=client, amount=Decimal(pay), at=msk(2026, 12, day, 11), order=order)
     sub.refresh_from_db()
     return sub
 
@@ -107,9 +105,9 @@ def test_the_exact_shortfall_in_kopecks_with_the_invoice_links():
     result = reminders_send(day=SEVEN_BEFORE)
     assert (result.reminded, result.notifications, result.shortfall) == (1, 2, Decimal("400.00"))
     period = ServicePeriod.objects.get(subscription=sub, expires_on=EXPIRES)
-    assert list(ReminderSent.objects.values_list("period", "threshold_days", "day", "shortfall")) == [
-        (period.pk, 7, SEVEN_BEFORE, Decimal("400.00"))
-    ]
+    assert list(
+        ReminderSent.objects.values_list("period", "threshold_days", "day", "shortfall")
+    ) == [(period.pk, 7, SEVEN_BEFORE, Decimal("400.00"))]
     owner, reseller = reminders()
     assert (owner.recipient_id, owner.email_to) == (client.owner_id, client.owner.email)
     assert (reseller.recipient_id, reseller.email_to) == (None, client.reseller.email)
@@ -143,7 +141,7 @@ def test_the_exact_shortfall_in_kopecks_with_the_invoice_links():
 
 
 def test_the_price_and_seats_of_today_not_of_the_current_period():
-    plan, client, sub = seed(pay="1000.00")  # 500.00 available: the next period is covered
+    plan, _, sub = seed(pay="1000.00")  # 500.00 available: the next period is covered
     assert reminders_send(day=date(2026, 12, 24)).reminded == 0
     plan.seat_price = Decimal("100.01")  # the reseller's new price applies from the next period
     plan.save()
@@ -155,7 +153,7 @@ def test_the_price_and_seats_of_today_not_of_the_current_period():
 
 @pytest.mark.parametrize("pay", ["1000.00", "1000.01", "2000.00"])
 def test_nothing_when_the_available_balance_covers_the_next_period(pay):
-    _, _, sub = seed(pay=pay)  # 500.00 reserved: 500.00 available covers 500.00 exactly
+    seed(pay=pay)  # 500.00 reserved: 500.00 available covers 500.00 exactly
     for day in (SEVEN_BEFORE, ONE_BEFORE):
         assert reminders_send(day=day).reminded == 0
     assert not reminders().exists()
@@ -224,7 +222,7 @@ def test_a_run_a_week_late_reminds_for_the_nearest_threshold_only():
 
 
 def test_nothing_on_the_last_day_or_after_the_period_ended():
-    _, _, sub = seed()
+    seed()
     assert reminders_send(day=EXPIRES).reminded == 0
     assert reminders_send(day=date(2027, 1, 5)).reminded == 0
 
@@ -242,7 +240,7 @@ def test_a_threshold_found_covered_is_looked_at_again_until_the_next_one():
 
 
 def test_the_resellers_own_thresholds():
-    plan, client, sub = seed()
+    plan, _, _ = seed()
     reseller_set_reminder_days(reseller=plan.reseller, days="10, 3")
     hits = []
     day = date(2026, 12, 15)
@@ -313,7 +311,7 @@ def test_an_earlier_renewal_counts_before_a_later_period_ends():
     plan = plan_()
     client = ClientFactory(reseller=plan.reseller)
     payment_register(client=client, amount=Decimal("1100.00"), at=msk(2026, 12, 1, 9))
-    early = subscribe(client, plan, seats=5)  # 500.00 reserved, next 500.00
+    subscribe(client, plan, seats=5)  # 500.00 reserved, next 500.00
     later = subscribe(client, plan, seats=1, day=5)  # 5-31 Dec 87.10 + 1-4 Jan 12.90 reserved
     assert later.expires_on == date(2027, 1, 5)
     # Available 1100.00 − 500.00 − 100.00 = 500.00: the 1 Jan renewal takes it all.
@@ -364,7 +362,7 @@ def test_the_owner_the_accountants_and_the_reseller_are_told_not_viewers():
 
 
 def test_english_for_a_person_who_chose_it_in_the_journal_and_the_email():
-    _, client, sub = seed()
+    _, client, _ = seed()
     accountant = person(client, Membership.Role.ACCOUNTANT, language="en")
     reminders_send(day=SEVEN_BEFORE)
     mine = Notification.objects.get(kind=REMINDER, recipient=accountant)
@@ -388,7 +386,7 @@ def test_english_for_a_person_who_chose_it_in_the_journal_and_the_email():
 
 
 def test_the_unique_pair_refuses_a_second_row():
-    _, _, sub = seed()
+    seed()
     reminders_send(day=SEVEN_BEFORE)
     row = ReminderSent.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -398,7 +396,7 @@ def test_the_unique_pair_refuses_a_second_row():
 
 
 def test_the_command_and_the_task_run_the_day_given():
-    _, _, sub = seed()
+    seed()
     out = io.StringIO()
     call_command("reminders_send", "--date", "2026-12-25", stdout=out)
     assert out.getvalue().strip() == (
