@@ -9,7 +9,14 @@ from django.contrib import admin
 from django.utils.safestring import SafeString
 
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
-from billing.models import BalanceEntry, Charge, FormSubmission, Payment, ServicePeriod
+from billing.models import (
+    BalanceEntry,
+    Charge,
+    FormSubmission,
+    Payment,
+    ReminderSent,
+    ServicePeriod,
+)
 
 
 @admin.register(Payment)
@@ -159,3 +166,26 @@ class FormSubmissionAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username",)
     date_hierarchy = "created_at"
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdmin):
+    """Renewal reminders told (§4.10): one per period and threshold; the notifications
+    themselves are in the journal."""
+
+    list_display = ("day", "client", "subscription", "threshold_days", "shortfall_rub")
+    list_select_related = ("period__subscription__client",)
+    search_fields = ("=period__subscription__id", "period__subscription__client__name")
+    date_hierarchy = "day"
+
+    @admin.display(description="клиент", ordering="period__subscription__client__name")
+    def client(self, obj: ReminderSent) -> str:
+        return str(obj.period.subscription.client)
+
+    @admin.display(description="подписка", ordering="period__subscription_id")
+    def subscription(self, obj: ReminderSent) -> str:
+        return str(obj.period.subscription)
+
+    @admin.display(description="не хватало", ordering="shortfall")
+    def shortfall_rub(self, obj: ReminderSent) -> SafeString:
+        return rub(obj.shortfall)

@@ -275,4 +275,4 @@ class ReminderSent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period_id}: {self.threshold_days}"
+        return f"{self.day:%d.%m.%Y}: за {self.threshold_days} дн. до окончания периода"

@@ -17,19 +17,28 @@ from django.urls import reverse
 from accounts.admin import format_rub
 from accounts.models import Client, Membership, Reseller
 from accounts.services import person_invite
-from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
-from billing.services import billing_run, payment_register
+from billing.models import BalanceEntry, Charge, Payment, ReminderSent, ServicePeriod
+from billing.services import billing_run, payment_register, reminders_send
 from billing.submissions import submit_once
 from notifications.models import Notification, NotificationKind
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
 from orders.services import order_confirm, order_create, seat_change_request
 from plans.models import ResellerPlan, VendorPlan
+from plans.services import reseller_plan_set_seat_price
 from tests.factories import ClientFactory, ResellerPlanFactory, VendorPlanFactory, msk
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = {"accounts", "plans", "orders", "billing", "notifications"}
-READ_ONLY = [BalanceEntry, Charge, ServicePeriod, Payment, SubscriptionEvent, Notification]
+READ_ONLY = [
+    BalanceEntry,
+    Charge,
+    ServicePeriod,
+    Payment,
+    SubscriptionEvent,
+    Notification,
+    ReminderSent,
+]
 
 
 def domain_models():
@@ -55,6 +64,9 @@ def build_graph(n: int) -> Subscription:
     billing_run(day=date(2026, 12, 31))
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
     submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")
+    # A renewal reminder: from 13 Jan the reseller's new price leaves the balance short.
+    reseller_plan_set_seat_price(reseller_plan=plan, seat_price=Decimal("1000.00"))
+    assert reminders_send(day=date(2027, 1, 6)).reminded == 1
     # A staff member invited (an accounts.Invitation row and its notification).
     person_invite(
         reseller=plan.reseller, email=f"staff{n}@admin.example", role="manager", at=msk(2026, 12, 1)
