@@ -82,3 +82,17 @@ def test_a_manager_reads_them_and_may_not_change_them(reseller):
     assert "7, 1" in page
     assert http.post(URL, {"reminder_days": "3"}).status_code == 403
     assert Reseller.objects.get(pk=reseller.pk).reminder_days == [7, 1]
+
+
+def test_in_english_for_a_person_who_chose_it(reseller):
+    user = UserFactory(username="admin-en@reseller.example")
+    Membership.objects.create(
+        user=user, reseller=reseller, role=Membership.Role.ADMIN, language="en"
+    )
+    http = HttpClient()
+    http.force_login(user)
+    response = http.post(URL, {"reminder_days": "61"})
+    assert response.context["form"].errors == {
+        "reminder_days": ["Reminders can be sent 1–60 days before the period ends, not 61."]
+    }
+    assert "<h1>Renewal reminders</h1>" in response.content.decode()
