@@ -302,7 +302,10 @@ def invoice_issue(
         "client": client.name,
         "total": str(total),
         "vat_rate": str(vat_rate) if vat_rate is not None else None,
+        "vat_rate_text": f"{vat_rate.normalize():f}" if vat_rate is not None else "",
         "vat_amount": str(vat_amount),
+        "seller": seller.legal_name,
+        "purpose_text": title,
         "link": invoice_portal_link(invoice),
     }
     notify(specs=_invoice_recipients(client=client, invoice=invoice, payload=payload), at=at)
