@@ -3,11 +3,18 @@ own; another tenant's invoice is not found."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
+from billing.models import Payment
+from billing.selectors import client_available_balance
+from billing.services import period_quote
 from config.errors import NotFound, ValidationError
+from core.money import ZERO, money
+from orders.models import Subscription
 
 from .models import Invoice, InvoiceStatus
 
@@ -42,3 +49,36 @@ def invoice_get(
     if invoice is None:
         raise NotFound(_("Счёт не найден."), field="invoice")
     return invoice
+
+
+def renewal_shortfall(*, subscription: Subscription) -> Decimal:
+    """What the client's available balance lacks for the next period of `subscription` at
+    today's seats and price, as the renewal quotes it (billing's period_quote from the
+    period's end, on the subscription's anchor day); 0 when it is covered."""
+    if subscription.expires_on is None:
+        return ZERO
+    quote = period_quote(
+        reseller_plan=subscription.reseller_plan,
+        seats=subscription.seats,
+        starts_on=subscription.expires_on,
+        anchor_day=subscription.anchor_day,
+    )
+    available = client_available_balance(client=subscription.client)
+    return max(money(quote.total - available), ZERO)
+
+
+def invoice_payments(*, invoice: Invoice) -> QuerySet[Payment]:
+    """The payments that name the invoice, oldest first (the invoice is its tenant)."""
+    return (
+        Payment.objects.filter(invoice_link__invoice=invoice)
+        .select_related("reversal_entry")
+        .order_by("paid_at", "id")
+    )
+
+
+def invoice_paid_amount(*, invoice: Invoice) -> Decimal:
+    """Σ of the payments that name the invoice and are not reversed."""
+    total = Payment.objects.filter(
+        invoice_link__invoice=invoice, reversal_entry__isnull=True
+    ).aggregate(total=Sum("amount"))["total"]
+    return money(total)

@@ -10,18 +10,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Client, Membership, Requisites, VatMode
 from accounts.services import requisites_missing
 from billing.models import Payment
-from billing.selectors import client_available_balance
-from billing.services import payment_register, period_quote
+from billing.services import payment_register
 from config.errors import Conflict, NotFound, ValidationError
 from core.clock import financial_day, require_aware
-from core.money import ZERO, money, money_clean
+from core.money import ZERO, money_clean
 from notifications.models import NotificationKind
 from notifications.services import NotificationSpec, client_spec, notify
 from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
@@ -37,6 +35,7 @@ from .models import (
     InvoiceStatus,
 )
 from .numbering import number_take
+from .selectors import invoice_paid_amount, renewal_shortfall
 from .vat import vat_included, vat_rate_on
 from .words import plural
 
@@ -105,22 +104,6 @@ def _seller_requisites(client: Client) -> Requisites:
 
 def _seats(n: int) -> str:
     return f"{n} {plural(n, 'рабочее место', 'рабочих места', 'рабочих мест')}"
-
-
-def renewal_shortfall(*, subscription: Subscription) -> Decimal:
-    """What the client's available balance lacks for the next period of `subscription` at
-    today's seats and price, as the renewal quotes it (billing's period_quote from the
-    period's end, on the subscription's anchor day); 0 when it is covered."""
-    if subscription.expires_on is None:
-        return ZERO
-    quote = period_quote(
-        reseller_plan=subscription.reseller_plan,
-        seats=subscription.seats,
-        starts_on=subscription.expires_on,
-        anchor_day=subscription.anchor_day,
-    )
-    available = client_available_balance(client=subscription.client)
-    return max(money(quote.total - available), ZERO)
 
 
 def _invoice_recipients(
@@ -352,14 +335,6 @@ def invoice_cancel(*, invoice: Invoice, at: datetime, by=None) -> Invoice:
     )
     locked.refresh_from_db()
     return locked
-
-
-def invoice_paid_amount(*, invoice: Invoice) -> Decimal:
-    """Σ of the payments that name the invoice and are not reversed."""
-    total = Payment.objects.filter(
-        invoice_link__invoice=invoice, reversal_entry__isnull=True
-    ).aggregate(total=Sum("amount"))["total"]
-    return money(total)
 
 
 @transaction.atomic
