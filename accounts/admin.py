@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.audit_text import changes_line, object_text
-from accounts.models import AuditEvent, Client, Invitation, Membership, Reseller
+from accounts.models import AuditEvent, Client, Invitation, Membership, Requisites, Reseller
 from accounts.services import client_create, reseller_create
 from config.formats import format_rub
 
@@ -317,3 +317,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description="было → стало")
     def changes(self, obj: AuditEvent) -> str:
         return changes_line(obj)
+
+
+@admin.register(Requisites)
+class RequisitesAdmin(ReadOnlyAdmin):
+    """Requisites are entered by the reseller and the client, each number checked by
+    accounts.services.requisites_save; the operator reads them."""
+
+    list_display = ("id", "legal_name", "inn", "kpp", "reseller", "client", "vat_mode")
+    list_select_related = ("reseller", "client")
+    list_filter = ("vat_mode",)
+    search_fields = ("legal_name", "inn")

@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy
 
 from config.formats import format_day, format_rub
 from core.reasons import reason_text
+from documents.models import InvoiceStatus
 from orders.models import OrderStatus, SeatChangeStatus, SubscriptionStatus
 from plans.models import ResellerPlan
 
-from .models import AuditEvent
+from .models import AuditEvent, VatMode
 
 LABELS = {
     "balance": gettext_lazy("баланс"),
@@ -42,6 +43,18 @@ LABELS = {
     "address_zip": gettext_lazy("индекс"),
     "role": gettext_lazy("роль"),
     "reminder_days": gettext_lazy("напоминания, дней до окончания периода"),
+    "legal_name": gettext_lazy("полное наименование"),
+    "kpp": gettext_lazy("КПП"),
+    "ogrn": gettext_lazy("ОГРН"),
+    "legal_address": gettext_lazy("юридический адрес"),
+    "bank_name": gettext_lazy("банк"),
+    "bik": gettext_lazy("БИК"),
+    "corr_account": gettext_lazy("корреспондентский счёт"),
+    "account": gettext_lazy("расчётный счёт"),
+    "signatory_name": gettext_lazy("подписант"),
+    "signatory_position": gettext_lazy("должность подписанта"),
+    "vat_mode": gettext_lazy("НДС"),
+    "number": gettext_lazy("номер"),
 }
 MONEY = {"balance", "amount", "seat_price", "freed", "amount_due"}
 DAYS = {"effective_on", "last_day"}
@@ -51,6 +64,7 @@ STATUSES: dict[str, Any] = {
     "order": OrderStatus,
     "seatchange": SeatChangeStatus,
     "resellerplan": ResellerPlan.Status,
+    "invoice": InvoiceStatus,
 }
 OBJECTS = {
     "payment": gettext_lazy("платёж"),
@@ -62,6 +76,8 @@ OBJECTS = {
     "client": gettext_lazy("клиент"),
     "user": gettext_lazy("пользователь"),
     "reseller": gettext_lazy("реселлер"),
+    "requisites": gettext_lazy("реквизиты"),
+    "invoice": gettext_lazy("счёт на оплату"),
 }
 
 
@@ -90,6 +106,11 @@ def value_text(key: str, value: Any, *, object_type: str = "") -> str:
         return _("опубликован") if value else _("не опубликован")
     if key == "auto_renew":
         return _("включено") if value else _("выключено")
+    if key == "vat_mode":
+        try:
+            return str(VatMode(value).label)
+        except ValueError:
+            return str(value)
     if key == "status" and object_type in STATUSES:
         try:
             return str(STATUSES[object_type](value).label)

@@ -142,6 +142,10 @@ class AuditAction(models.TextChoices):
     PERSON_INVITED = "person_invited", _("приглашён пользователь")
     PERSON_REMOVED = "person_removed", _("пользователь удалён")
     REMINDER_DAYS_CHANGED = "reminder_days_changed", _("изменены сроки напоминаний")
+    REQUISITES_CHANGED = "requisites_changed", _("реквизиты изменены")
+    INVOICE_ISSUED = "invoice_issued", _("счёт выставлен")
+    INVOICE_CANCELLED = "invoice_cancelled", _("счёт отменён")
+    INVOICE_PAID = "invoice_paid", _("счёт оплачен")
 
 
 class AuditEvent(models.Model):
@@ -241,3 +245,68 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%d.%m.%Y})"
+
+
+class VatMode(models.TextChoices):
+    """How a reseller's documents show VAT (DESIGN.md §3, §13)."""
+
+    NONE = "none", _("Без НДС (УСН)")
+    STANDARD = "standard", _("НДС по ставке на дату документа")
+
+
+class Requisites(models.Model):
+    """The legal requisites of a reseller or of a client (DESIGN.md §3, §13): what an
+    invoice, an act or a statement names as its parties. Bank requisites, the signatory and
+    the VAT mode matter only for a reseller (the seller). Written by
+    accounts.services.requisites_save, which checks every number."""
+
+    VatMode = VatMode
+
+    reseller = models.OneToOneField(
+        Reseller,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="requisites",
+        verbose_name=_("реселлер"),
+    )
+    client = models.OneToOneField(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="requisites",
+        verbose_name=_("клиент"),
+    )
+    legal_name = models.CharField(_("полное наименование"), max_length=300, blank=True)
+    inn = models.CharField(_("ИНН"), max_length=12, blank=True)
+    kpp = models.CharField(_("КПП"), max_length=9, blank=True)
+    ogrn = models.CharField(_("ОГРН или ОГРНИП"), max_length=15, blank=True)
+    legal_address = models.CharField(_("юридический адрес"), max_length=500, blank=True)
+    bank_name = models.CharField(_("банк"), max_length=300, blank=True)
+    bik = models.CharField(_("БИК"), max_length=9, blank=True)
+    corr_account = models.CharField(_("корреспондентский счёт"), max_length=20, blank=True)
+    account = models.CharField(_("расчётный счёт"), max_length=20, blank=True)
+    signatory_name = models.CharField(_("подписант: ФИО"), max_length=200, blank=True)
+    signatory_position = models.CharField(_("подписант: должность"), max_length=200, blank=True)
+    vat_mode = models.CharField(
+        _("НДС"), max_length=16, choices=VatMode.choices, default=VatMode.STANDARD
+    )
+    updated_at = models.DateTimeField(_("изменены"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("реквизиты")
+        verbose_name_plural = _("реквизиты")
+        constraints = [
+            # Requisites belong to exactly one reseller or exactly one client.
+            models.CheckConstraint(
+                condition=(
+                    Q(reseller__isnull=False, client__isnull=True)
+                    | Q(reseller__isnull=True, client__isnull=False)
+                ),
+                name="requisites_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name or str(self.reseller or self.client)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import portal_views as views
+from .requisites_views import portal_requisites
 
 app_name = "portal"
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("people/<int:membership_id>/remove/", views.person_remove_view, name="person-remove"),
     path("people/<int:membership_id>/resend/", views.person_resend, name="person-resend"),
     path("profile/", views.profile, name="profile"),
+    path("requisites/", portal_requisites, name="requisites"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:notification_id>/", views.notification_detail, name="notification"),
     path(

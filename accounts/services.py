@@ -25,9 +25,12 @@ from .models import (
     Client,
     Invitation,
     Membership,
+    Requisites,
     Reseller,
+    VatMode,
 )
 from .permissions import CLIENT, RESELLER, ROLES
+from .requisites import account_clean, bik_clean, inn_clean, kpp_clean, ogrn_clean
 
 User = get_user_model()
 
@@ -463,3 +466,143 @@ def password_change(*, user, old_password: str, new_password: str) -> UserModel:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return user
+
+
+# --------------------------------------------------------------------------- requisites
+
+# What each kind of owner keeps (DESIGN.md §3): a client is a buyer, a reseller also sells
+# (bank requisites, the signatory, the VAT mode).
+CLIENT_REQUISITES_FIELDS: tuple[str, ...] = ("legal_name", "inn", "kpp", "ogrn", "legal_address")
+RESELLER_REQUISITES_FIELDS: tuple[str, ...] = (
+    *CLIENT_REQUISITES_FIELDS,
+    "bank_name",
+    "bik",
+    "corr_account",
+    "account",
+    "signatory_name",
+    "signatory_position",
+    "vat_mode",
+)
+# What a reseller's invoice cannot go without (documents.services.invoice_issue asks).
+RESELLER_REQUISITES_REQUIRED: tuple[str, ...] = (
+    "legal_name",
+    "inn",
+    "legal_address",
+    "bank_name",
+    "bik",
+    "corr_account",
+    "account",
+    "signatory_name",
+)
+_TEXT_LIMITS = {
+    "legal_name": 300,
+    "legal_address": 500,
+    "bank_name": 300,
+    "signatory_name": 200,
+    "signatory_position": 200,
+}
+
+
+def requisites_fields(owner: Reseller | Client) -> tuple[str, ...]:
+    return RESELLER_REQUISITES_FIELDS if isinstance(owner, Reseller) else CLIENT_REQUISITES_FIELDS
+
+
+def requisites_missing(requisites: Requisites | None) -> list[str]:
+    """The required fields of a reseller's requisites that are empty (all of them when
+    there are none), in the form's order."""
+    return [
+        name
+        for name in RESELLER_REQUISITES_REQUIRED
+        if requisites is None or not getattr(requisites, name)
+    ]
+
+
+def _requisites_clean(*, owner: Reseller | Client, data: dict) -> dict[str, str]:
+    allowed = requisites_fields(owner)
+    for key in data:
+        if key not in allowed:
+            raise ValidationError(
+                _("Это поле не относится к реквизитам: %(field)s.") % {"field": key}, field=key
+            )
+    raw = {name: str(data.get(name) or "").strip() for name in allowed}
+    for name, limit in _TEXT_LIMITS.items():
+        if name in raw and len(raw[name]) > limit:
+            raise ValidationError(_("Не длиннее %(n)s символов.") % {"n": limit}, field=name)
+    if not raw["legal_name"]:
+        raise ValidationError(_("Укажите полное наименование."), field="legal_name")
+    clean = dict(raw)
+    clean["inn"] = inn_clean(raw["inn"])
+    if not clean["inn"]:
+        raise ValidationError(_("Укажите ИНН."), field="inn")
+    clean["kpp"] = kpp_clean(raw["kpp"])
+    clean["ogrn"] = ogrn_clean(raw["ogrn"])
+    company = len(clean["inn"]) == 10
+    # An organisation has a KPP and a 13-digit OGRN; a sole trader (12-digit INN) has
+    # neither KPP nor OGRN but a 15-digit OGRNIP.
+    if company and not clean["kpp"]:
+        raise ValidationError(_("Укажите КПП: у организации он есть."), field="kpp")
+    if not company and clean["kpp"]:
+        raise ValidationError(
+            _("У индивидуального предпринимателя нет КПП: оставьте поле пустым."), field="kpp"
+        )
+    if clean["ogrn"] and len(clean["ogrn"]) != (13 if company else 15):
+        raise ValidationError(
+            _("У организации ОГРН из 13 цифр.")
+            if company
+            else _("У индивидуального предпринимателя ОГРНИП из 15 цифр."),
+            field="ogrn",
+        )
+    if isinstance(owner, Reseller):
+        clean["bik"] = bik_clean(raw["bik"])
+        clean["corr_account"] = account_clean(
+            raw["corr_account"], bik=clean["bik"], field="corr_account", correspondent=True
+        )
+        clean["account"] = account_clean(raw["account"], bik=clean["bik"], field="account")
+        vat_mode = raw["vat_mode"] or VatMode.STANDARD
+        if vat_mode not in VatMode.values:
+            raise ValidationError(
+                _("Выберите режим НДС: «Без НДС» или по ставке на дату документа."),
+                field="vat_mode",
+            )
+        clean["vat_mode"] = vat_mode
+    return clean
+
+
+@transaction.atomic
+def requisites_save(
+    *, owner: Reseller | Client, data: dict, by=None, at: datetime | None = None
+) -> Requisites:
+    """Writes the requisites of a reseller or a client (DESIGN.md §13), every number
+    checked (accounts.requisites). `data` holds the owner kind's fields; absent ones are
+    emptied. The INN is the owner's too (the one the bank import matches a payer by)."""
+    if not isinstance(owner, Reseller | Client):
+        raise ValidationError(_("Реквизиты бывают у реселлера или клиента."), field="owner")
+    clean = _requisites_clean(owner=owner, data=data or {})
+    if isinstance(owner, Reseller):
+        requisites, _created = Requisites.objects.get_or_create(reseller=owner)
+    else:
+        requisites, _created = Requisites.objects.get_or_create(client=owner)
+    requisites = Requisites.objects.select_for_update().get(pk=requisites.pk)
+    before = {name: getattr(requisites, name) for name in clean}
+    changed = {name: value for name, value in clean.items() if before[name] != value}
+    if not changed and not _created:
+        return requisites
+    for name, value in clean.items():
+        setattr(requisites, name, value)
+    requisites.updated_at = _moment(at)
+    requisites.save()
+    if owner.inn != clean["inn"]:
+        type(owner).objects.filter(pk=owner.pk).update(inn=clean["inn"])
+        owner.inn = clean["inn"]
+    reseller_id = owner.pk if isinstance(owner, Reseller) else owner.reseller_id
+    audit_record(
+        action=AuditAction.REQUISITES_CHANGED,
+        reseller_id=reseller_id,
+        client_id=owner.pk if isinstance(owner, Client) else None,
+        at=at,
+        by=by,
+        obj=requisites,
+        before={name: before[name] for name in changed},
+        after=changed,
+    )
+    return requisites

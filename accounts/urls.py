@@ -4,7 +4,7 @@ from django.urls import path
 
 from billing import correction_views
 
-from . import audit_views, views
+from . import audit_views, requisites_views, views
 
 app_name = "accounts"
 
@@ -23,6 +23,12 @@ urlpatterns = [
         views.client_invitation_resend,
         name="client-invitation",
     ),
+    path(
+        "clients/<int:client_id>/requisites/",
+        requisites_views.client_requisites,
+        name="client-requisites",
+    ),
+    path("requisites/", requisites_views.reseller_requisites, name="requisites"),
     path("staff/", views.staff, name="staff"),
     path("staff/<int:membership_id>/remove/", views.staff_remove, name="staff-remove"),
     path("staff/<int:membership_id>/resend/", views.staff_resend, name="staff-resend"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "plans",
     "orders",
     "billing",
+    "documents",
     "notifications",
     "eset_gateway",
     "eset_gateway.mock",

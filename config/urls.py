@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from api.panel_urls import panel_urls as api_panel_urls
 from api.panel_urls import portal_urls as api_portal_urls
 from billing.urls import dashboard_urls
+from documents.urls import client_invoice_urls
 from orders.urls import subscription_urls
 
 urlpatterns = [
@@ -23,8 +24,11 @@ urlpatterns = [
     path("panel/eset-usage/", include("eset_gateway.urls")),
     path("panel/dashboard/", include(dashboard_urls)),
     path("panel/tokens/", include(api_panel_urls)),
+    path("panel/invoices/", include("documents.urls")),
+    path("panel/clients/<int:client_id>/invoices/", include(client_invoice_urls)),
     path("panel/", include("accounts.urls")),
     path("portal/tokens/", include(api_portal_urls)),
+    path("portal/invoices/", include("documents.portal_urls")),
     path("portal/", include("accounts.portal_urls")),
     path("api/", include("api.urls")),
 ]

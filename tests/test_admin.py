@@ -16,20 +16,22 @@ from django.urls import reverse
 
 from accounts.admin import format_rub
 from accounts.models import Client, Membership, Reseller
-from accounts.services import person_invite
+from accounts.services import person_invite, requisites_save
 from billing.models import BalanceEntry, Charge, Payment, ReminderSent, ServicePeriod
 from billing.services import billing_run, payment_register, reminders_send
 from billing.submissions import submit_once
+from documents.services import invoice_issue, invoice_payment_register
 from notifications.models import Notification, NotificationKind
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
 from orders.services import order_confirm, order_create, seat_change_request
 from plans.models import ResellerPlan, VendorPlan
 from plans.services import reseller_plan_set_seat_price
+from tests.accounts.test_requisites import BUYER, SELLER
 from tests.factories import ClientFactory, ResellerPlanFactory, VendorPlanFactory, msk
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = {"accounts", "plans", "orders", "billing", "notifications"}
+DOMAIN_APPS = {"accounts", "plans", "orders", "billing", "documents", "notifications"}
 READ_ONLY = [
     BalanceEntry,
     Charge,
@@ -61,6 +63,11 @@ def build_graph(n: int) -> Subscription:
     payment_register(
         client=client, amount=Decimal("1234.50"), at=msk(2026, 12, 14, 11), order=order
     )
+    # Requisites of both parties, an invoice and a payment that names it.
+    requisites_save(owner=plan.reseller, data=dict(SELLER), at=msk(2026, 12, 14, 9))
+    requisites_save(owner=client, data=dict(BUYER), at=msk(2026, 12, 14, 9))
+    invoice = invoice_issue(client=client, amount=Decimal("100.00"), at=msk(2026, 12, 14, 12))
+    invoice_payment_register(invoice=invoice, amount=Decimal("100.00"), at=msk(2026, 12, 14, 13))
     billing_run(day=date(2026, 12, 31))
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
     submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")

@@ -35,7 +35,16 @@ pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 R = Membership.Role
-PROJECT_APPS = ("accounts", "plans", "orders", "billing", "notifications", "eset_gateway", "api")
+PROJECT_APPS = (
+    "accounts",
+    "plans",
+    "orders",
+    "billing",
+    "documents",
+    "notifications",
+    "eset_gateway",
+    "api",
+)
 
 
 def snapshot() -> dict[str, list[dict]]:

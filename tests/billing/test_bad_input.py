@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.models import AuditEvent, Client, Invitation, Membership, Reseller
+from accounts.models import AuditEvent, Client, Invitation, Membership, Requisites, Reseller
 from accounts.services import (
     client_create,
     password_change,
@@ -38,6 +38,13 @@ from billing.services import (
 )
 from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
 from core.clock import MOSCOW
+from documents.models import (
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    VatRate,
+)
 from eset_gateway.models import GatewayCommand
 from notifications.models import Notification
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
@@ -86,6 +93,12 @@ MODELS = [
     FormSubmission,
     Invitation,
     ReminderSent,
+    Requisites,
+    VatRate,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
 ]
 
 
@@ -770,3 +783,75 @@ def test_cancel_a_subscription_awaiting_payment(w):
 
 def test_cancel_without_an_aware_moment(w):
     refused(lambda: subscription_cancel(subscription=w.active, at=NAIVE), ValidationError, "at")
+
+
+# --------------------------------------------------------------------------- documents
+
+SELLER_REQUISITES = {
+    "legal_name": "ООО «Демо-реселлер»",
+    "inn": "7707083893",
+    "kpp": "773601001",
+    "ogrn": "1027700132195",
+    "legal_address": "г. Москва",
+    "bank_name": "ПАО Сбербанк",
+    "bik": "044525225",
+    "corr_account": "30101810400000000225",
+    "account": "40702810938000012345",
+    "signatory_name": "Иванов И. И.",
+    "signatory_position": "Директор",
+    "vat_mode": "standard",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"inn": "7707083894"}, "inn"),
+        ({"kpp": "1"}, "kpp"),
+        ({"ogrn": "1027700132196"}, "ogrn"),
+        ({"bik": "123"}, "bik"),
+        ({"account": "40702810038000012345"}, "account"),
+        ({"corr_account": "30101810400000000226"}, "corr_account"),
+        ({"vat_mode": "x"}, "vat_mode"),
+    ],
+)
+def test_requisites_bad_input(w, change, field):
+    from accounts.services import requisites_save
+
+    refused(
+        lambda: requisites_save(owner=w.a, data={**SELLER_REQUISITES, **change}, at=AT),
+        ValidationError,
+        field,
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "field"),
+    [(None, "amount"), (Decimal("0"), "amount"), (Decimal("1.001"), "amount"), (1.0, "amount")],
+)
+def test_invoice_bad_amount(w, amount, field):
+    from accounts.services import requisites_save
+    from documents.services import invoice_issue
+
+    requisites_save(owner=w.a, data=dict(SELLER_REQUISITES), at=AT)
+    refused(lambda: invoice_issue(client=w.a1, amount=amount, at=AT), ValidationError, field)
+
+
+def test_invoice_without_seller_requisites(w):
+    from documents.services import invoice_issue
+
+    refused(
+        lambda: invoice_issue(client=w.b1, amount=Decimal("10.00"), at=AT),
+        ValidationError,
+        "requisites",
+    )
+
+
+def test_invoice_for_another_clients_order_or_a_completed_one(w):
+    from accounts.services import requisites_save
+    from documents.services import invoice_issue
+
+    requisites_save(owner=w.a, data=dict(SELLER_REQUISITES), at=AT)
+    refused(lambda: invoice_issue(client=w.a1, order=w.a2_order, at=AT), NotFound, "order")
+    refused(lambda: invoice_issue(client=w.a1, order=w.completed_order, at=AT), Conflict, "order")
+    refused(lambda: invoice_issue(client=w.a1, order=w.draft, at=AT), Conflict, "order")

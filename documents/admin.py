@@ -1,0 +1,63 @@
+"""Operator admin for documents: VAT rates are the operator's to enter (dated rows);
+invoices and counters are written only by documents.services and are read-only here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+
+from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
+
+from .models import DocumentCounter, Invoice, InvoiceLine, InvoicePayment, VatRate
+
+
+@admin.register(VatRate)
+class VatRateAdmin(admin.ModelAdmin):
+    list_display = ("valid_from", "rate")
+    ordering = ("-valid_from",)
+
+
+@admin.register(DocumentCounter)
+class DocumentCounterAdmin(ReadOnlyAdmin):
+    list_display = ("reseller", "kind", "year", "last_number")
+    list_select_related = ("reseller",)
+    list_filter = ("kind", "year")
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ("position", "title", "quantity", "unit", "price", "amount")
+    show_change_link = False
+
+
+class InvoicePaymentInline(ReadOnlyInline):
+    model = InvoicePayment
+    fields = ("payment",)
+    show_change_link = False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ("id", "number", "year", "date", "reseller", "client", "total_rub", "status")
+    list_display_links = ("id", "number")
+    list_select_related = ("reseller", "client")
+    list_filter = ("status", "purpose", "vat_mode", "year")
+    search_fields = ("=number", "client__name", "client__inn", "reseller__name")
+    date_hierarchy = "date"
+    inlines = [InvoiceLineInline, InvoicePaymentInline]
+
+    @admin.display(description="сумма", ordering="total")
+    def total_rub(self, obj: Invoice) -> SafeString:
+        return rub(obj.total)
+
+
+@admin.register(InvoicePayment)
+class InvoicePaymentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "invoice", "payment")
+    list_select_related = ("invoice", "payment")
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnlyAdmin):
+    list_display = ("id", "invoice", "position", "title", "amount")
+    list_select_related = ("invoice",)

@@ -1,0 +1,221 @@
+"""Documents (DESIGN.md §3, §13): VAT rates as dated rows, per-reseller counters that
+number documents without gaps, and invoices for payment (счёт на оплату) with their lines
+and the payments that paid them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client, Reseller, VatMode
+
+
+class VatRate(models.Model):
+    """The VAT rate in force from `valid_from` until the next row's date (20 % from
+    2019-01-01, 22 % from 2026-01-01 by Federal Law No. 425-FZ): rows, not a constant, so
+    the operator enters the next change in the admin."""
+
+    valid_from = models.DateField(_("действует с"), unique=True)
+    rate = models.DecimalField(_("ставка, %"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ставка НДС")
+        verbose_name_plural = _("ставки НДС")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=0) & Q(rate__lt=100), name="vatrate_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} % с {self.valid_from:%d.%m.%Y}"
+
+
+class DocumentKind(models.TextChoices):
+    """What a counter numbers: each kind of document has its own series per reseller and
+    year."""
+
+    INVOICE = "invoice", _("счёт на оплату")
+    ACT = "act", _("акт")
+    RECONCILIATION = "reconciliation", _("акт сверки")
+
+
+class DocumentCounter(models.Model):
+    """The last number given to a kind of document of a reseller in a year. Taken under a
+    row lock inside the issuing transaction (documents.numbering), so numbers have no gaps
+    and no repeats."""
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="+", verbose_name=_("реселлер")
+    )
+    kind = models.CharField(_("вид документа"), max_length=32)
+    year = models.PositiveIntegerField(_("год"))
+    last_number = models.PositiveIntegerField(_("последний номер"), default=0)
+
+    class Meta:
+        verbose_name = _("счётчик номеров")
+        verbose_name_plural = _("счётчики номеров")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "kind", "year"], name="documentcounter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reseller} {self.kind} {self.year}: {self.last_number}"
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", _("выставлен")
+    PAID = "paid", _("оплачен")
+    CANCELLED = "cancelled", _("отменён")
+
+
+# The allowed moves of an invoice's status; moved by compare-and-set (documents.services).
+INVOICE_TRANSITIONS: dict[str, frozenset[str]] = {
+    InvoiceStatus.ISSUED: frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELLED}),
+    InvoiceStatus.PAID: frozenset(),
+    InvoiceStatus.CANCELLED: frozenset(),
+}
+
+
+class InvoicePurpose(models.TextChoices):
+    ORDER = "order", _("оплата заказа")
+    RENEWAL_SHORTFALL = "renewal_shortfall", _("недостаток для продления")
+    ANY = "any", _("пополнение баланса")
+
+
+class Invoice(models.Model):
+    """A reseller's invoice for payment to a client (DESIGN.md §13). The parties'
+    requisites are copied into `snapshot` at issue: a later change of requisites does not
+    rewrite an issued document."""
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("реселлер")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("клиент")
+    )
+    year = models.PositiveIntegerField(_("год"))
+    number = models.PositiveIntegerField(_("номер"))
+    date = models.DateField(_("дата"))
+    status = models.CharField(
+        _("статус"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
+    )
+    purpose = models.CharField(
+        _("назначение"), max_length=32, choices=InvoicePurpose.choices, default=InvoicePurpose.ANY
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("заказ"),
+    )
+    subscription = models.ForeignKey(
+        "orders.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("подписка"),
+    )
+    total = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    vat_mode = models.CharField(_("НДС"), max_length=16, choices=VatMode.choices)
+    vat_rate = models.DecimalField(
+        _("ставка НДС, %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    vat_amount = models.DecimalField(
+        _("в т.ч. НДС"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    # {"seller": {...}, "buyer": {...}}: the requisites as they were on the invoice's date.
+    snapshot = models.JSONField(_("реквизиты сторон"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("кто выставил"),
+    )
+    created_at = models.DateTimeField(_("выставлен"))
+    paid_at = models.DateTimeField(_("оплачен"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("отменён"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("счёт на оплату")
+        verbose_name_plural = _("счета на оплату")
+        ordering = ["-date", "-number", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "year", "number"], name="invoice_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(vat_mode=VatMode.NONE, vat_rate__isnull=True, vat_amount=0)
+                    | Q(vat_mode=VatMode.STANDARD, vat_rate__isnull=False)
+                ),
+                name="invoice_vat_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reseller", "-date"], name="invoice_reseller_date"),
+            models.Index(fields=["client", "-date"], name="invoice_client_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"№ {self.number} от {self.date:%d.%m.%Y}"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("счёт")
+    )
+    position = models.PositiveSmallIntegerField(_("№"))
+    title = models.CharField(_("наименование"), max_length=500)
+    quantity = models.DecimalField(_("количество"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("ед."), max_length=16)
+    price = models.DecimalField(_("цена"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("строка счёта")
+        verbose_name_plural = _("строки счёта")
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "position"], name="invoiceline_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InvoicePayment(models.Model):
+    """A payment that names an invoice. The link lives here, not on billing.Payment:
+    billing sits below documents and may not know invoices (DESIGN.md §2)."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payment_links", verbose_name=_("счёт")
+    )
+    payment = models.OneToOneField(
+        "billing.Payment",
+        on_delete=models.PROTECT,
+        related_name="invoice_link",
+        verbose_name=_("платёж"),
+    )
+
+    class Meta:
+        verbose_name = _("оплата счёта")
+        verbose_name_plural = _("оплаты счетов")
+
+    def __str__(self) -> str:
+        return f"{self.invoice} ← {self.payment_id}"

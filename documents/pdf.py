@@ -1,0 +1,174 @@
+"""PDF documents (DESIGN.md §13) with fpdf2: pure Python from PyPI, with DejaVu Sans
+vendored in documents/fonts/ (its licence beside it), so a fresh machine renders Cyrillic
+and «₽» with nothing installed but the Python packages.
+
+`DocumentPdf` is the one builder the invoice, the act and the reconciliation statement
+share: a title, the parties' blocks, a table of columns, a totals block, the total in
+words and the signatures. It lays out strings only; what they say is decided by the
+caller (documents.rendering)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+# fontTools logs every subsetting step at INFO: a line per glyph list for every PDF.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+Align = Literal["L", "C", "R"]
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float  # in mm; the page's usable width is 180
+    align: Align = "L"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A labelled block of requisites: «Поставщик», then the lines that name it."""
+
+    label: str
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Signature:
+    position: str  # «Руководитель», «Бухгалтер», or the signatory's position
+    name: str = ""
+
+
+@dataclass
+class DocumentPdf:
+    title: str
+    author: str = ""
+    _pdf: FPDF = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        pdf = FPDF(orientation="P", unit="mm", format="A4")
+        pdf.set_margins(15, 15, 15)
+        pdf.set_auto_page_break(auto=True, margin=15)
+        pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        pdf.set_title(self.title)
+        if self.author:
+            pdf.set_author(self.author)
+        pdf.set_creator("ESET reseller platform")
+        pdf.add_page()
+        pdf.set_font(FONT, "", 9)
+        self._pdf = pdf
+
+    @property
+    def width(self) -> float:
+        return self._pdf.epw
+
+    def _line(self, text: str, *, size: float = 9, bold: bool = False, align: Align = "L") -> None:
+        self._pdf.set_font(FONT, "B" if bold else "", size)
+        self._pdf.multi_cell(0, size * 0.5, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def space(self, mm: float = 3) -> None:
+        self._pdf.ln(mm)
+
+    def paragraph(self, text: str, *, bold: bool = False, size: float = 9) -> None:
+        self._line(text, bold=bold, size=size)
+
+    def heading(self, text: str) -> None:
+        self.space(2)
+        self._line(text, size=13, bold=True)
+        self._pdf.set_line_width(0.5)
+        y = self._pdf.get_y() + 1
+        self._pdf.line(self._pdf.l_margin, y, self._pdf.l_margin + self.width, y)
+        self._pdf.set_line_width(0.2)
+        self.space(3)
+
+    def grid(self, rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
+        """A bordered box of cells without a header (the bank requisites of an invoice)."""
+        self._pdf.set_font(FONT, "", 9)
+        with self._pdf.table(
+            col_widths=tuple(widths), first_row_as_headings=False, line_height=5
+        ) as table:
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+        self.space(2)
+
+    def parties(self, parties: Sequence[Party]) -> None:
+        for party in parties:
+            self._pdf.set_font(FONT, "", 9)
+            label_width = 28
+            x = self._pdf.l_margin
+            self._pdf.set_x(x)
+            self._pdf.cell(label_width, 5, f"{party.label}:", new_x=XPos.RIGHT, new_y=YPos.TOP)
+            self._pdf.set_font(FONT, "B", 9)
+            self._pdf.multi_cell(
+                self.width - label_width,
+                5,
+                ", ".join(line for line in party.lines if line),
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+            self.space(1.5)
+        self.space(1)
+
+    def table(self, *, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
+        self._pdf.set_font(FONT, "", 8.5)
+        aligns = tuple(column.align for column in columns)
+        with self._pdf.table(
+            col_widths=tuple(column.width for column in columns),
+            text_align=aligns,
+            line_height=4.5,
+            headings_style=_headings_style(),
+        ) as table:
+            header = table.row()
+            for column in columns:
+                header.cell(column.title, align="C")
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+        self.space(2)
+
+    def totals(self, rows: Sequence[tuple[str, str]]) -> None:
+        """Right-aligned «label: amount» rows under the table, bold."""
+        self._pdf.set_font(FONT, "B", 9)
+        for label, value in rows:
+            self._pdf.cell(self.width - 40, 5, f"{label}:", align="R")
+            self._pdf.cell(40, 5, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.space(2)
+
+    def words(self, text: str, *, lead: str = "") -> None:
+        if lead:
+            self._line(lead)
+        self._line(text, bold=True)
+        self.space(3)
+
+    def signatures(self, signatures: Sequence[Signature]) -> None:
+        self.space(6)
+        self._pdf.set_font(FONT, "", 9)
+        for sign in signatures:
+            self._pdf.cell(45, 6, sign.position)
+            x = self._pdf.get_x()
+            y = self._pdf.get_y() + 5
+            self._pdf.line(x, y, x + 60, y)
+            self._pdf.cell(65, 6, "")
+            self._pdf.cell(0, 6, sign.name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.space(4)
+
+    def output(self) -> bytes:
+        return bytes(self._pdf.output())
+
+
+def _headings_style():
+    from fpdf.fonts import FontFace
+
+    return FontFace(family=FONT, emphasis="BOLD", fill_color=(235, 235, 235))
