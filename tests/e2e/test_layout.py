@@ -78,16 +78,18 @@ def demo(db):
     order_create(client=client, reseller_plan=plan, at=timezone.now())
 
 
-def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
-    username, _email, password = RESELLER_USER
-    _sign_in(page, "/panel/login/", username, password)
+def panel_paths() -> list[str]:
+    """Every page of the panel for the first client, its first order, subscription and
+    payment: the layout walk and the long-names walk (test_long_names.py) visit the same."""
     vendor = VendorPlan.objects.order_by("pk").first()
     client = Client.objects.order_by("pk").first()
     order = Order.objects.filter(status="draft").order_by("pk").first()
+    paid = Order.objects.filter(client=client).exclude(status="draft").order_by("pk").first()
     subscription = Subscription.objects.order_by("pk").first()
+    payment = Payment.objects.order_by("pk").first()
     notification = Notification.objects.filter(client__isnull=False).order_by("pk").first()
-    assert vendor and client and order and subscription and notification
-    paths = [
+    assert vendor and client and order and paid and subscription and payment and notification
+    return [
         "/panel/dashboard/",
         "/panel/plans/",
         f"/panel/plans/{vendor.pk}/",
@@ -99,36 +101,41 @@ def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/panel/orders/",
         f"/panel/orders/new/?client={client.pk}",
         f"/panel/orders/{order.pk}/",
+        f"/panel/orders/{paid.pk}/",
         "/panel/subscriptions/",
         f"/panel/subscriptions/{subscription.pk}/",
         "/panel/payments/",
+        f"/panel/payments/{payment.pk}/",
+        "/panel/payments/new/",
         f"/panel/payments/new/?client={client.pk}",
-        f"/panel/payments/{Payment.objects.order_by('pk').first().pk}/reverse/",
+        f"/panel/payments/{payment.pk}/reverse/",
         f"/panel/clients/{client.pk}/refund/",
         f"/panel/clients/{client.pk}/adjust/",
         f"/panel/subscriptions/{subscription.pk}/cancel/",
         "/panel/audit/",
         "/panel/notifications/",
         f"/panel/notifications/{notification.pk}/",
+        "/panel/eset-usage/",
         "/panel/staff/",
+        "/panel/tokens/",
         "/panel/profile/",
     ]
-    assert _check(page, paths) == []
 
 
-def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
-    _name, email, password = CLIENTS[0]
-    client = Client.objects.get(email=email)
-    _sign_in(page, "/portal/login/", email, password)
+def portal_paths(client: Client) -> list[str]:
+    """Every page of the portal for `client`, its first order and subscription."""
     subscription = Subscription.objects.filter(client=client).order_by("pk").first()
+    order = Order.objects.filter(client=client).order_by("pk").first()
     notification = Notification.objects.filter(client=client).order_by("pk").first()
     plan = client.reseller.plans.filter(is_published=True).order_by("pk").first()
-    assert subscription and notification and plan
-    paths = [
+    assert subscription and order and notification and plan
+    return [
         "/portal/",
         "/portal/plans/",
         f"/portal/plans/{plan.pk}/order/",
         "/portal/orders/",
+        f"/portal/orders/{order.pk}/",
+        f"/portal/orders/{subscription.order_id}/",
         "/portal/subscriptions/",
         f"/portal/subscriptions/{subscription.pk}/",
         f"/portal/subscriptions/{subscription.pk}/cancel/",
@@ -136,13 +143,25 @@ def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/portal/notifications/",
         f"/portal/notifications/{notification.pk}/",
         "/portal/people/",
+        "/portal/tokens/",
         "/portal/profile/",
     ]
-    assert _check(page, paths) == []
+
+
+def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
+    username, _email, password = RESELLER_USER
+    _sign_in(page, "/panel/login/", username, password)
+    assert _check(page, panel_paths()) == []
+
+
+def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
+    _name, email, password = CLIENTS[0]
+    _sign_in(page, "/portal/login/", email, password)
+    assert _check(page, portal_paths(Client.objects.get(email=email))) == []
 
 
 def test_people_pages_without_signing_in_fit_both_widths(page: Page, demo):
-    """ "Forgot password", its answer, and an invitation link (set a password)."""
+    """The sign-in pages, "forgot password", its answer, and an invitation link."""
     from accounts.invitations import invitation_path
     from accounts.services import person_invite
 
@@ -152,4 +171,5 @@ def test_people_pages_without_signing_in_fit_both_widths(page: Page, demo):
         client=client, email="invited@layout.example", role="viewer", at=timezone.now()
     )
     link = invitation_path(invited.user.invitations.get())
-    assert _check(page, ["/password/reset/", "/password/reset/sent/", link]) == []
+    paths = ["/panel/login/", "/portal/login/", "/password/reset/", "/password/reset/sent/", link]
+    assert _check(page, paths) == []
