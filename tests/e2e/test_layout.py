@@ -36,7 +36,11 @@ PROBE = """() => {
     .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
                   && !el.getAttribute("aria-labelledby"))
     .map(el => el.name || el.id);
-  return {overflow, scrollWidth: document.documentElement.scrollWidth, width, unlabelled};
+  const scrolled = [...document.querySelectorAll(".table-wrap")]
+    .filter(el => el.scrollWidth > el.clientWidth + 1)
+    .map(el => `${el.scrollWidth}px table in ${el.clientWidth}px`);
+  return {overflow, scrollWidth: document.documentElement.scrollWidth, width, unlabelled,
+          scrolled};
 }"""
 
 
@@ -48,7 +52,9 @@ def _sign_in(page: Page, path: str, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def _check(page: Page, paths: list[str]) -> list[str]:
+def _check(page: Page, paths: list[str], *, tables: bool = False) -> list[str]:
+    """Problems of every page at both widths; `tables`: a table that scrolls in its frame
+    (columns out of sight) is one too."""
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -61,6 +67,8 @@ def _check(page: Page, paths: list[str]) -> list[str]:
                 page.screenshot(path=f"{SHOTS}/{width}-{name}.png", full_page=True)
             if found["overflow"]:
                 problems.append(f"{width}px {path}: {found['scrollWidth']}px wide")
+            if tables and found["scrolled"]:
+                problems.append(f"{width}px {path}: {found['scrolled']}")
             if found["unlabelled"]:
                 problems.append(f"{width}px {path}: no label on {found['unlabelled']}")
     return problems
