@@ -85,3 +85,17 @@ def test_with_an_invoice_link_the_same_note_leads_to_the_invoice(client_, resell
     assert "Оплатите счёт на 500,00 ₽ по заказу №7" in html
     assert f'href="{url}">Получить счёт на 500,00 ₽</a>' in html
     assert "по его реквизитам" not in html
+
+
+def test_the_note_reads_in_english_too(client_, reseller, plan):
+    from django.utils import translation
+
+    order = Order(pk=7, client=client_, reseller_plan=plan, seats=5)
+    with translation.override("en"):
+        html = render_to_string(
+            "portal/_how_to_pay.html",
+            {"due": Decimal("500.00"), "order": order, "reseller": reseller},
+        )
+    assert "The subscription becomes active once 500,00 ₽ is paid." in html
+    assert "with order No. 7 in the payment reference" in html
+    assert "Переведите" not in html
