@@ -189,11 +189,13 @@ def payment_detail(request: PanelRequest, payment_id: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- dashboard
 
-CHART_WIDTH = 720
+CHART_WIDTH = 740  # at most: the chart is drawn at its own size, never stretched
+CHART_MIN_WIDTH = 300  # a phone's width: a chart of one or two months fits without scrolling
 CHART_HEIGHT = 260
 CHART_TOP = 16
 CHART_BOTTOM = 36  # room for the month labels
 CHART_LEFT = 84  # room for the amounts of the vertical axis
+CHART_RIGHT = 8
 CHART_SLOT_MAX = 90  # a month's group of bars is no wider than this, however few months
 CHART_TICKS = 4  # about this many steps up the vertical axis
 
@@ -228,7 +230,7 @@ class Tick:
 class Chart:
     months: list[ChartMonth]
     ticks: list[Tick]
-    width: int = CHART_WIDTH
+    width: float = CHART_WIDTH
     height: int = CHART_HEIGHT
     left: int = CHART_LEFT
     baseline: int = CHART_HEIGHT - CHART_BOTTOM
@@ -268,7 +270,7 @@ def _chart(months: list[MonthFigures]) -> Chart:
         Tick(y=round(baseline - float(step * i / top) * plot, 1), label=_roubles(step * i))
         for i in range(int(top / step) + 1)
     ]
-    slot = min((CHART_WIDTH - CHART_LEFT) / max(len(months), 1), CHART_SLOT_MAX)
+    slot = min((CHART_WIDTH - CHART_RIGHT - CHART_LEFT) / max(len(months), 1), CHART_SLOT_MAX)
     bar = slot / 4
     out = []
     for i, m in enumerate(months):
@@ -296,7 +298,8 @@ def _chart(months: list[MonthFigures]) -> Chart:
                 bars=(bars[0], bars[1], bars[2]),
             )
         )
-    return Chart(months=out, ticks=ticks)
+    width = max(CHART_LEFT + len(months) * slot + CHART_RIGHT, CHART_MIN_WIDTH)
+    return Chart(months=out, ticks=ticks, width=round(width, 1))
 
 
 @reseller_required
