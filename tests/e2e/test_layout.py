@@ -16,7 +16,7 @@ from accounts.models import Client
 from billing.models import Payment
 from notifications.models import Notification
 from orders.models import Order, Subscription
-from orders.services import order_create, seat_change_request
+from orders.services import order_confirm, order_create, seat_change_request
 from plans.models import VendorPlan
 
 from .conftest import paid_subscription
@@ -52,9 +52,9 @@ def _sign_in(page: Page, path: str, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def _check(page: Page, paths: list[str], *, tables: bool = False) -> list[str]:
+def _check(page: Page, paths: list[str], *, tables: bool = False, shots: str = "") -> list[str]:
     """Problems of every page at both widths; `tables`: a table that scrolls in its frame
-    (columns out of sight) is one too."""
+    (columns out of sight) is one too. `shots` starts the screenshots' names."""
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -64,7 +64,7 @@ def _check(page: Page, paths: list[str], *, tables: bool = False) -> list[str]:
             found = page.evaluate(PROBE)
             if SHOTS:  # E2E_SCREENSHOTS=dir: keep every page as a PNG, to look at by eye
                 name = path.strip("/").replace("/", "_").replace("?", "_") or "root"
-                page.screenshot(path=f"{SHOTS}/{width}-{name}.png", full_page=True)
+                page.screenshot(path=f"{SHOTS}/{shots}{width}-{name}.png", full_page=True)
             if found["overflow"]:
                 problems.append(f"{width}px {path}: {found['scrollWidth']}px wide")
             if tables and found["scrolled"]:
@@ -77,13 +77,17 @@ def _check(page: Page, paths: list[str], *, tables: bool = False) -> list[str]:
 @pytest.fixture
 def demo(db):
     """The demo data, plus what makes every page full: a paid subscription with its licence
-    and notifications, a pending seat change and a draft order for the first demo client."""
+    and notifications, a pending seat change, a draft order and an order waiting for
+    payment for the first demo client."""
     call_command("seed_demo", stdout=io.StringIO())
     client = Client.objects.get(email=CLIENTS[0][1])
     plan = client.reseller.plans.filter(is_published=True).order_by("pk").first()
     subscription = paid_subscription(client, plan, seats=plan.vendor_plan.min_seats + 1)
     seat_change_request(subscription=subscription, seats=subscription.seats - 1, at=timezone.now())
     order_create(client=client, reseller_plan=plan, at=timezone.now())
+    # An order confirmed and waiting for payment: the portal says how to pay it.
+    waiting = order_create(client=client, reseller_plan=plan, at=timezone.now())
+    order_confirm(order=waiting, at=timezone.now())
 
 
 def panel_paths() -> list[str]:
@@ -92,11 +96,13 @@ def panel_paths() -> list[str]:
     vendor = VendorPlan.objects.order_by("pk").first()
     client = Client.objects.order_by("pk").first()
     order = Order.objects.filter(status="draft").order_by("pk").first()
-    paid = Order.objects.filter(client=client).exclude(status="draft").order_by("pk").first()
+    paid = Order.objects.filter(client=client, status="completed").order_by("pk").first()
+    waiting = Order.objects.filter(client=client, status="confirmed").order_by("pk").first()
     subscription = Subscription.objects.order_by("pk").first()
     payment = Payment.objects.order_by("pk").first()
     notification = Notification.objects.filter(client__isnull=False).order_by("pk").first()
-    assert vendor and client and order and paid and subscription and payment and notification
+    assert vendor and client and order and paid and waiting and subscription and payment
+    assert notification
     return [
         "/panel/dashboard/",
         "/panel/plans/",
@@ -110,6 +116,7 @@ def panel_paths() -> list[str]:
         f"/panel/orders/new/?client={client.pk}",
         f"/panel/orders/{order.pk}/",
         f"/panel/orders/{paid.pk}/",
+        f"/panel/orders/{waiting.pk}/",
         "/panel/subscriptions/",
         f"/panel/subscriptions/{subscription.pk}/",
         "/panel/payments/",
@@ -133,16 +140,18 @@ def panel_paths() -> list[str]:
 def portal_paths(client: Client) -> list[str]:
     """Every page of the portal for `client`, its first order and subscription."""
     subscription = Subscription.objects.filter(client=client).order_by("pk").first()
-    order = Order.objects.filter(client=client).order_by("pk").first()
+    draft = Order.objects.filter(client=client, status="draft").order_by("pk").first()
+    waiting = Order.objects.filter(client=client, status="confirmed").order_by("pk").first()
     notification = Notification.objects.filter(client=client).order_by("pk").first()
     plan = client.reseller.plans.filter(is_published=True).order_by("pk").first()
-    assert subscription and order and notification and plan
+    assert subscription and draft and waiting and notification and plan
     return [
         "/portal/",
         "/portal/plans/",
         f"/portal/plans/{plan.pk}/order/",
         "/portal/orders/",
-        f"/portal/orders/{order.pk}/",
+        f"/portal/orders/{draft.pk}/",
+        f"/portal/orders/{waiting.pk}/",
         f"/portal/orders/{subscription.order_id}/",
         "/portal/subscriptions/",
         f"/portal/subscriptions/{subscription.pk}/",

@@ -63,7 +63,7 @@ def test_long_names_keep_every_panel_page_within_the_window(page: Page, long_nam
     _sign_in(page, "/panel/login/", username, password)
     html = page.content()
     assert long_names.reseller.name in html  # the sidebar names the reseller
-    problems = _check(page, panel_paths(), tables=True)
+    problems = _check(page, panel_paths(), tables=True, shots="long-")
     assert problems == [], "\n".join(problems)
 
 
@@ -71,5 +71,5 @@ def test_long_names_keep_every_portal_page_within_the_window(page: Page, long_na
     _sign_in(page, "/portal/login/", CLIENTS[0][1], CLIENTS[0][2])
     page.goto("/portal/tokens/")
     assert ApiToken.objects.filter(user=long_names.owner).get().name in page.content()
-    problems = _check(page, portal_paths(long_names), tables=True)
+    problems = _check(page, portal_paths(long_names), tables=True, shots="long-")
     assert problems == [], "\n".join(problems)

@@ -63,11 +63,12 @@ def test_an_order_waiting_for_payment_says_how_to_pay_without_an_invoice(
 
     html = html_of(portal.get(reverse("portal:order", args=[order.pk])))
 
-    # 5 seats × 100 ₽ for 1.11-30.11: 500 ₽, to the reseller by its details, order No. named.
+    # 5 seats × 100 ₽ for 1.11-30.11: 500 ₽, to the reseller by its details, order No. named
+    # (a no-break space keeps «заказ» and «№N» on one line).
     assert "Подписка станет активной после оплаты 500,00 ₽." in html
     assert (
         f"Переведите 500,00 ₽ вашему реселлеру «{reseller.name}» по его реквизитам, указав в "
-        f"назначении платежа заказ №{order.pk}: реселлер зарегистрирует платёж, и подписка "
+        f"назначении платежа заказ №{order.pk}: реселлер зарегистрирует платёж, и подписка "
         "станет активной."
     ) in html
     assert f'<a href="mailto:{reseller.email}">{reseller.email}</a>' in html
@@ -82,7 +83,7 @@ def test_with_an_invoice_link_the_same_note_leads_to_the_invoice(client_, resell
         {"due": Decimal("500.00"), "order": order, "reseller": reseller, "invoice_url": url},
     )
     assert "Подписка станет активной после оплаты 500,00 ₽." in html
-    assert "Оплатите счёт на 500,00 ₽ по заказу №7" in html
+    assert "Оплатите счёт на 500,00 ₽ по заказу №7" in html
     assert f'href="{url}">Получить счёт на 500,00 ₽</a>' in html
     assert "по его реквизитам" not in html
 
@@ -97,5 +98,5 @@ def test_the_note_reads_in_english_too(client_, reseller, plan):
             {"due": Decimal("500.00"), "order": order, "reseller": reseller},
         )
     assert "The subscription becomes active once 500,00 ₽ is paid." in html
-    assert "with order No. 7 in the payment reference" in html
+    assert "with order No. 7 in the payment reference" in html
     assert "Переведите" not in html
