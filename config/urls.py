@@ -10,7 +10,6 @@ from billing.urls import dashboard_urls
 from orders.urls import subscription_urls
 
 
-
 class FaviconRedirect(RedirectView):
     """Browsers ask /favicon.ico of pages that link no icon (the API's JSON, a PDF): the
     product's one icon, static/favicon.svg, which every base template links."""

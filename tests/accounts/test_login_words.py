@@ -39,7 +39,8 @@ def test_portal_login_takes_the_e_mail_in_any_case():
     owner.set_password("right-password")
     owner.save()
     response = HttpClient().post(
-        reverse("portal:login"), {"username": " Owner@Romashka.Example ", "password": "right-password"}
+        reverse("portal:login"),
+        {"username": " Owner@Romashka.Example ", "password": "right-password"},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:home")

@@ -18,7 +18,8 @@ __all__ = ["demo"]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Each price cell (the last of its row): where it is, whether its text fits its box.
-CELLS = """() => [...document.querySelectorAll("#order-form tr[data-plan] td:last-child")].map(td => {
+CELLS = """() => [...document.querySelectorAll("#order-form tr[data-plan] td:last-child")]
+  .map(td => {
   const box = td.getBoundingClientRect();
   const frame = td.closest(".table-wrap").getBoundingClientRect();
   return {plan: td.closest("tr").dataset.plan, text: td.innerText.trim(),
@@ -48,7 +49,7 @@ def test_order_form_shows_every_price_whole_on_screen(page: Page, demo, width: i
         assert cell["text"].replace("\xa0", " ") == price.replace("\xa0", " ")
         assert not cell["clipped"], cell
         # On screen and inside the table's frame: nothing to scroll to see it.
-        assert 0 <= cell["left"] and cell["right"] <= cell["window"], cell
+        assert cell["left"] >= 0 and cell["right"] <= cell["window"], cell
         assert cell["frameLeft"] <= cell["left"] and cell["right"] <= cell["frameRight"] + 1, cell
     header = page.locator("#order-form th", has_text="Абонентская плата")
     if width > 760:  # on a phone the rows are cards and each cell names itself

@@ -1,6 +1,7 @@
 """The dashboard: balances, subscriptions by status, this month's charges, and revenue, cost
 and margin by month as a server-rendered SVG chart and a table."""
 
+import itertools
 import re
 from datetime import date
 from decimal import Decimal
@@ -116,7 +117,7 @@ def test_dashboard_shows_balances_statuses_this_months_charges_and_months(frozen
     highest = max(revenue, cost, nov.amount, nov.cost)
     assert ticks[0] == "0 ₽" and len(ticks) >= 3
     values = [Decimal(t.removesuffix(" ₽").replace(" ", "")) for t in ticks]
-    steps = {b - a for a, b in zip(values, values[1:], strict=False)}
+    steps = {b - a for a, b in itertools.pairwise(values)}
     assert len(steps) == 1 and values[-1] >= highest > values[-2]
     # Every card that counts a list leads to it.
     for link in (

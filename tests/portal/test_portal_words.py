@@ -39,8 +39,9 @@ def test_the_plan_list_and_the_order_page_show_the_plan_description(portal, plan
     listed = html_of(portal.get(reverse("portal:plans")))
     assert f'<p class="plan-description muted">{shown}</p>' in listed
     # The plan's name leads to its order page.
-    assert f'<a href="{reverse("portal:plan-order", args=[plan.pk])}">ESET PROTECT Advanced</a>' in (
-        listed
+    assert (
+        f'<a href="{reverse("portal:plan-order", args=[plan.pk])}">ESET PROTECT Advanced</a>'
+        in (listed)
     )
     ordering = html_of(portal.get(reverse("portal:plan-order", args=[plan.pk])))
     assert f"<dt>Описание</dt><dd>{shown}</dd>" in ordering
