@@ -9,7 +9,21 @@ from .selectors import membership_for
 
 
 class PanelAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
-    """Only a reseller's members sign in to the panel; a client's users have the portal."""
+    """Only a reseller's members sign in to the panel; a client's users have the portal.
+
+    The field is a login: the one given to a staff member, or their e-mail when they were
+    invited by e-mail; the error names it as the label does, not as Django's «имя
+    пользователя»."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Неверный логин или пароль. Пароль вводится с учётом регистра."),
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Логин")
+        self.fields["username"].help_text = _("Если вас пригласили по e-mail — ваш e-mail.")
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

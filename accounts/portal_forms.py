@@ -12,11 +12,23 @@ from .selectors import portal_client_for
 
 
 class PortalAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
-    """Only a client's users sign in to the portal; a reseller's members have the panel."""
+    """Only a client's users sign in to the portal; a reseller's members have the panel.
+
+    The field is an e-mail, and so is what the error names (Django's says «имя
+    пользователя»)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Неверный e-mail или пароль. Пароль вводится с учётом регистра."),
+    }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("E-mail")
+
+    def clean_username(self) -> str:
+        # Client people sign in with their e-mail, stored lower-cased (accounts.services).
+        return str(self.cleaned_data.get("username") or "").strip().lower()
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -9,8 +10,20 @@ from billing.urls import dashboard_urls
 from documents.urls import client_invoice_urls
 from orders.urls import subscription_urls
 
+
+class FaviconRedirect(RedirectView):
+    """Browsers ask /favicon.ico of pages that link no icon (the API's JSON, a PDF): the
+    product's one icon, static/favicon.svg, which every base template links."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("favicon.ico", FaviconRedirect.as_view()),
     # Invitation links, "forgot password" (also the admin's), the language switch.
     path("", include("accounts.person_urls")),
     path("admin/", admin.site.urls),

@@ -5,8 +5,16 @@
   if (!form) return;
   var plan = form.querySelector("[name=reseller_plan]");
   var seats = form.querySelector("[name=seats]");
-  plan.addEventListener("change", function () {
+  /* The chosen plan's row (its price) stands out in the table. */
+  function mark() {
     var row = form.querySelector('tr[data-plan="' + plan.value + '"]');
+    form.querySelectorAll("tr.chosen").forEach(function (other) { other.classList.remove("chosen"); });
+    if (row) row.classList.add("chosen");
+    return row;
+  }
+  mark();
+  plan.addEventListener("change", function () {
+    var row = mark();
     if (!row) return;
     seats.min = row.dataset.min; seats.max = row.dataset.max; seats.value = row.dataset.min;
   });

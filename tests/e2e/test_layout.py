@@ -16,7 +16,7 @@ from accounts.models import Client
 from billing.models import Payment
 from notifications.models import Notification
 from orders.models import Order, Subscription
-from orders.services import order_create, seat_change_request
+from orders.services import order_confirm, order_create, seat_change_request
 from plans.models import VendorPlan
 
 from .conftest import paid_subscription
@@ -36,7 +36,11 @@ PROBE = """() => {
     .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
                   && !el.getAttribute("aria-labelledby"))
     .map(el => el.name || el.id);
-  return {overflow, scrollWidth: document.documentElement.scrollWidth, width, unlabelled};
+  const scrolled = [...document.querySelectorAll(".table-wrap")]
+    .filter(el => el.scrollWidth > el.clientWidth + 1)
+    .map(el => `${el.scrollWidth}px table in ${el.clientWidth}px`);
+  return {overflow, scrollWidth: document.documentElement.scrollWidth, width, unlabelled,
+          scrolled};
 }"""
 
 
@@ -48,7 +52,9 @@ def _sign_in(page: Page, path: str, username: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-def _check(page: Page, paths: list[str]) -> list[str]:
+def _check(page: Page, paths: list[str], *, tables: bool = False, shots: str = "") -> list[str]:
+    """Problems of every page at both widths; `tables`: a table that scrolls in its frame
+    (columns out of sight) is one too. `shots` starts the screenshots' names."""
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -58,9 +64,11 @@ def _check(page: Page, paths: list[str]) -> list[str]:
             found = page.evaluate(PROBE)
             if SHOTS:  # E2E_SCREENSHOTS=dir: keep every page as a PNG, to look at by eye
                 name = path.strip("/").replace("/", "_").replace("?", "_") or "root"
-                page.screenshot(path=f"{SHOTS}/{width}-{name}.png", full_page=True)
+                page.screenshot(path=f"{SHOTS}/{shots}{width}-{name}.png", full_page=True)
             if found["overflow"]:
                 problems.append(f"{width}px {path}: {found['scrollWidth']}px wide")
+            if tables and found["scrolled"]:
+                problems.append(f"{width}px {path}: {found['scrolled']}")
             if found["unlabelled"]:
                 problems.append(f"{width}px {path}: no label on {found['unlabelled']}")
     return problems
@@ -69,25 +77,33 @@ def _check(page: Page, paths: list[str]) -> list[str]:
 @pytest.fixture
 def demo(db):
     """The demo data, plus what makes every page full: a paid subscription with its licence
-    and notifications, a pending seat change and a draft order for the first demo client."""
+    and notifications, a pending seat change, a draft order and an order waiting for
+    payment for the first demo client."""
     call_command("seed_demo", stdout=io.StringIO())
     client = Client.objects.get(email=CLIENTS[0][1])
     plan = client.reseller.plans.filter(is_published=True).order_by("pk").first()
     subscription = paid_subscription(client, plan, seats=plan.vendor_plan.min_seats + 1)
     seat_change_request(subscription=subscription, seats=subscription.seats - 1, at=timezone.now())
     order_create(client=client, reseller_plan=plan, at=timezone.now())
+    # An order confirmed and waiting for payment: the portal says how to pay it.
+    waiting = order_create(client=client, reseller_plan=plan, at=timezone.now())
+    order_confirm(order=waiting, at=timezone.now())
 
 
-def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
-    username, _email, password = RESELLER_USER
-    _sign_in(page, "/panel/login/", username, password)
+def panel_paths() -> list[str]:
+    """Every page of the panel for the first client, its first order, subscription and
+    payment: the layout walk and the long-names walk (test_long_names.py) visit the same."""
     vendor = VendorPlan.objects.order_by("pk").first()
     client = Client.objects.order_by("pk").first()
     order = Order.objects.filter(status="draft").order_by("pk").first()
+    paid = Order.objects.filter(client=client, status="completed").order_by("pk").first()
+    waiting = Order.objects.filter(client=client, status="confirmed").order_by("pk").first()
     subscription = Subscription.objects.order_by("pk").first()
+    payment = Payment.objects.order_by("pk").first()
     notification = Notification.objects.filter(client__isnull=False).order_by("pk").first()
-    assert vendor and client and order and subscription and notification
-    paths = [
+    assert vendor and client and order and paid and waiting and subscription and payment
+    assert notification
+    return [
         "/panel/dashboard/",
         "/panel/plans/",
         f"/panel/plans/{vendor.pk}/",
@@ -99,36 +115,44 @@ def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/panel/orders/",
         f"/panel/orders/new/?client={client.pk}",
         f"/panel/orders/{order.pk}/",
+        f"/panel/orders/{paid.pk}/",
+        f"/panel/orders/{waiting.pk}/",
         "/panel/subscriptions/",
         f"/panel/subscriptions/{subscription.pk}/",
         "/panel/payments/",
+        f"/panel/payments/{payment.pk}/",
+        "/panel/payments/new/",
         f"/panel/payments/new/?client={client.pk}",
-        f"/panel/payments/{Payment.objects.order_by('pk').first().pk}/reverse/",
+        f"/panel/payments/{payment.pk}/reverse/",
         f"/panel/clients/{client.pk}/refund/",
         f"/panel/clients/{client.pk}/adjust/",
         f"/panel/subscriptions/{subscription.pk}/cancel/",
         "/panel/audit/",
         "/panel/notifications/",
         f"/panel/notifications/{notification.pk}/",
+        "/panel/eset-usage/",
         "/panel/staff/",
+        "/panel/tokens/",
         "/panel/profile/",
     ]
-    assert _check(page, paths) == []
 
 
-def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
-    _name, email, password = CLIENTS[0]
-    client = Client.objects.get(email=email)
-    _sign_in(page, "/portal/login/", email, password)
+def portal_paths(client: Client) -> list[str]:
+    """Every page of the portal for `client`, its first order and subscription."""
     subscription = Subscription.objects.filter(client=client).order_by("pk").first()
+    draft = Order.objects.filter(client=client, status="draft").order_by("pk").first()
+    waiting = Order.objects.filter(client=client, status="confirmed").order_by("pk").first()
     notification = Notification.objects.filter(client=client).order_by("pk").first()
     plan = client.reseller.plans.filter(is_published=True).order_by("pk").first()
-    assert subscription and notification and plan
-    paths = [
+    assert subscription and draft and waiting and notification and plan
+    return [
         "/portal/",
         "/portal/plans/",
         f"/portal/plans/{plan.pk}/order/",
         "/portal/orders/",
+        f"/portal/orders/{draft.pk}/",
+        f"/portal/orders/{waiting.pk}/",
+        f"/portal/orders/{subscription.order_id}/",
         "/portal/subscriptions/",
         f"/portal/subscriptions/{subscription.pk}/",
         f"/portal/subscriptions/{subscription.pk}/cancel/",
@@ -136,13 +160,25 @@ def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
         "/portal/notifications/",
         f"/portal/notifications/{notification.pk}/",
         "/portal/people/",
+        "/portal/tokens/",
         "/portal/profile/",
     ]
-    assert _check(page, paths) == []
+
+
+def test_panel_pages_fit_both_widths_and_label_every_input(page: Page, demo):
+    username, _email, password = RESELLER_USER
+    _sign_in(page, "/panel/login/", username, password)
+    assert _check(page, panel_paths()) == []
+
+
+def test_portal_pages_fit_both_widths_and_label_every_input(page: Page, demo):
+    _name, email, password = CLIENTS[0]
+    _sign_in(page, "/portal/login/", email, password)
+    assert _check(page, portal_paths(Client.objects.get(email=email))) == []
 
 
 def test_people_pages_without_signing_in_fit_both_widths(page: Page, demo):
-    """ "Forgot password", its answer, and an invitation link (set a password)."""
+    """The sign-in pages, "forgot password", its answer, and an invitation link."""
     from accounts.invitations import invitation_path
     from accounts.services import person_invite
 
@@ -152,4 +188,5 @@ def test_people_pages_without_signing_in_fit_both_widths(page: Page, demo):
         client=client, email="invited@layout.example", role="viewer", at=timezone.now()
     )
     link = invitation_path(invited.user.invitations.get())
-    assert _check(page, ["/password/reset/", "/password/reset/sent/", link]) == []
+    paths = ["/panel/login/", "/portal/login/", "/password/reset/", "/password/reset/sent/", link]
+    assert _check(page, paths) == []

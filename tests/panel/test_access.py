@@ -73,7 +73,7 @@ def test_a_wrong_password_shows_an_error_in_russian(reseller):
         reverse("accounts:login"), {"username": "nobody@example.com", "password": "wrong"}
     )
     assert response.status_code == 200
-    assert "правильные имя пользователя и пароль" in response.content.decode()
+    assert "Неверный логин или пароль." in response.content.decode()
 
 
 def test_panel_home_leads_to_the_dashboard(panel):

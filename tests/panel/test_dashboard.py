@@ -1,6 +1,8 @@
 """The dashboard: balances, subscriptions by status, this month's charges, and revenue, cost
 and margin by month as a server-rendered SVG chart and a table."""
 
+import itertools
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -75,7 +77,7 @@ def test_dashboard_shows_balances_statuses_this_months_charges_and_months(frozen
     assert format_rub(balance) in html
     assert "Доступный баланс клиентов" in html and "1 000,00 ₽" in html
     # Subscriptions by status: one of each but cancelled.
-    assert '<span class="badge badge-active">активна</span></span><strong>1</strong>' in html
+    assert '<span class="badge badge-active">активна</span></span><strong>1</strong></a>' in html
     assert (
         '<span class="badge badge-suspended">приостановлена</span></span><strong>1</strong>' in html
     )
@@ -100,19 +102,61 @@ def test_dashboard_shows_balances_statuses_this_months_charges_and_months(frozen
         f'<td data-label="Месяц">11.2026</td>\n'
         f'      <td data-label="Выручка" class="num">{format_rub(nov.amount)}</td>'
     ) in html
-    assert '<td data-label="Месяц">01.2026</td>' in html
-    assert '<td data-label="Месяц">12.2025</td>' not in html
+    # Only the months that had charges: no rows of zeros for the ten others.
+    assert html.count('<td data-label="Месяц">') == 2
+    assert '<td data-label="Месяц">01.2026</td>' not in html
     assert "55 555,00 ₽" not in html
-    # The chart: an inline SVG, 12 months × 3 bars, numbers in SVG syntax (no decimal comma).
-    assert html.count('<rect x="') == 36
+    # The chart: an inline SVG, 2 months × 3 bars, numbers in SVG syntax (no decimal comma).
+    assert html.count('<rect x="') == 6
+    assert ">11.26</text>" in html and ">12.26</text>" in html
     # No inline script: the only scripts are static files.
     assert '<svg class="bars"' in html and html.count("<script") == html.count("<script src=")
-    assert 'height="0.0"' in html and ',5"' not in html
+    assert ',5"' not in html
+    # The vertical axis says what the bars are worth: round steps from 0 ₽ past the highest.
+    ticks = re.findall(r'class="label tick">([^<]*)</text>', html)
+    highest = max(revenue, cost, nov.amount, nov.cost)
+    assert ticks[0] == "0 ₽" and len(ticks) >= 3
+    values = [Decimal(t.removesuffix(" ₽").replace(" ", "")) for t in ticks]
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    assert len(steps) == 1 and values[-1] >= highest > values[-2]
+    # Every card that counts a list leads to it.
+    for link in (
+        'href="/panel/clients/"',
+        'href="/panel/subscriptions/?status=active"',
+        'href="/panel/subscriptions/?status=pending_payment"',
+        'href="/panel/subscriptions/?status=suspended"',
+        'href="/panel/subscriptions/?status=cancelled"',
+    ):
+        assert f'<a class="card stat card-link" {link}>' in html
 
 
-def test_dashboard_of_a_new_reseller_is_all_zeros(panel):
+def test_dashboard_of_a_new_reseller_is_all_zeros_and_says_why_there_is_no_chart(panel):
     html = html_of(panel.get(reverse("dashboard:index")))
     assert "Дашборд" in html and "0,00 ₽" in html
+    assert "За последние 12 месяцев списаний не было" in html
+    assert "<svg" not in html and '<td data-label="Месяц">' not in html
+
+
+@pytest.mark.parametrize(
+    ("highest", "labels"),
+    [
+        (Decimal("6172.50"), ["0 ₽", "2 000 ₽", "4 000 ₽", "6 000 ₽", "8 000 ₽"]),
+        (Decimal("696.77"), ["0 ₽", "200 ₽", "400 ₽", "600 ₽", "800 ₽"]),
+        (Decimal("1000.00"), ["0 ₽", "250 ₽", "500 ₽", "750 ₽", "1 000 ₽"]),
+        (Decimal("123456.00"), ["0 ₽", "50 000 ₽", "100 000 ₽", "150 000 ₽"]),
+        (Decimal("3.00"), ["0 ₽", "1 ₽", "2 ₽", "3 ₽"]),
+    ],
+)
+def test_the_vertical_axis_climbs_in_round_steps_past_the_highest_bar(highest, labels):
+    from billing.selectors import MonthFigures
+    from billing.views import _chart
+
+    chart = _chart([MonthFigures(month=date(2026, 12, 1), revenue=highest, cost=Decimal("1"))])
+    assert [t.label for t in chart.ticks] == labels
+    # 0 ₽ on the baseline, the top tick highest; the revenue bar no taller than the plot.
+    assert chart.ticks[0].y == chart.baseline and chart.ticks[-1].y < chart.ticks[0].y
+    revenue_bar = chart.months[0].bars[0]
+    assert chart.ticks[-1].y <= revenue_bar.y < chart.baseline
 
 
 def test_dashboard_takes_a_fixed_number_of_queries(frozen_panel, reseller):
