@@ -187,6 +187,13 @@ class SeatPriceSerializer(serializers.Serializer):
     seat_price = PriceField(
         help_text=_("Абонентская плата за одно рабочее место в месяц, ₽ (S4)."),
     )
+    confirm_loss = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Подтверждение цены ниже закупочной (или 0): без него такая цена не сохраняется "
+            "(409 `seat_price_below_cost`)."
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- clients
