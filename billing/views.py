@@ -39,11 +39,11 @@ from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
 from .models import Payment
 from .selectors import (
     MonthFigures,
+    Served,
     client_available_balance,
     client_order_exists,
     client_pending_orders,
     payment_get,
-    Served,
     payment_list,
     payment_served,
     reseller_dashboard,
@@ -187,9 +187,7 @@ def _report_outcome(request: PanelRequest, payment: Payment) -> None:
             request,
             format_html(
                 "{} {}. {}",
-                _("Подписка активирована:")
-                if len(activated) == 1
-                else _("Подписки активированы:"),
+                _("Подписка активирована:") if len(activated) == 1 else _("Подписки активированы:"),
                 _served_links(activated),
                 _("Активационные данные придут владельцу в уведомлении."),
             ),

@@ -179,7 +179,9 @@ def _confirmed(request: PanelRequest) -> bool:
     return request.POST.get("confirm") == "1"
 
 
-def _confirm_page(request: PanelRequest, plan: PlanView, what: str, **extra: object) -> HttpResponse:
+def _confirm_page(
+    request: PanelRequest, plan: PlanView, what: str, **extra: object
+) -> HttpResponse:
     """The step before a consequential plan action (§8): what will follow, and one button
     that repeats the POST with `confirm=1`. Nothing has been written."""
     return render(

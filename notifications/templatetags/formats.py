@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import template
 
 from config.formats import (
@@ -8,6 +10,7 @@ from config.formats import (
     format_rub,
     format_time,
 )
+from core.clock import nightly_moment
 
 register = template.Library()
 register.filter("rub", format_rub)
@@ -18,3 +21,9 @@ register.filter("paid_through", format_paid_through)
 register.filter("hm", format_time)
 register.filter("moment", format_moment)
 register.filter("amount_input", format_amount_input)
+
+
+@register.filter
+def sync_moment(day: date | None) -> str:
+    """`{{ change.effective_on|sync_moment }}` → `02.12.2026 00:30 МСК`: the night's sync."""
+    return format_moment(nightly_moment(day)) if day else "—"

@@ -42,5 +42,3 @@ def test_the_schema_documents_the_confirmation(client):
     assert (field["type"], field["default"]) == ("boolean", False)
     op = schema["paths"]["/api/v1/reseller/plans/{id}/seat-price/"]["put"]
     assert "seat_price_below_cost" in op["description"]
-
-

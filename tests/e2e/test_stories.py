@@ -192,7 +192,7 @@ def test_client_story_portal(page: Page):
     change = SeatChange.objects.get(subscription=subscription)
     assert change.seats == 7
     expect(page.get_by_role("cell", name="00:30 МСК")).to_have_text(
-        f"00:30 МСК {change.effective_on:%d.%m.%Y}"
+        f"{change.effective_on:%d.%m.%Y} 00:30 МСК"
     )
 
 

@@ -164,9 +164,7 @@ def test_a_covered_order_owes_nothing(world):
     order = confirmed(client, plan, msk(2026, 12, 14, 10))
     # A cheaper price later: the balance already paid now covers the first period.
     payment_register(client=client, amount=Decimal("300.00"), at=msk(2026, 12, 14, 11))
-    reseller_plan_set_seat_price(
-        reseller_plan=plan, seat_price=Decimal("50.00"), confirm_loss=True
-    )
+    reseller_plan_set_seat_price(reseller_plan=plan, seat_price=Decimal("50.00"), confirm_loss=True)
     status = order_payment_status(order=order, day=date(2026, 12, 14))
     assert (status.amount_due, status.available, status.still_due) == (
         Decimal("241.93"),  # 18/31 × 250 = 145.16 + 12/31 × 250 = 96.77

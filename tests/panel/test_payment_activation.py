@@ -95,9 +95,9 @@ def test_what_a_payment_served_is_scoped_to_its_reseller():
     order = pending(client, "ESET Entry")
     payment_register(client=client, amount=Decimal("483.87"), at=NOW, order=order)
     payment = Payment.objects.get()
-    assert [s.subscription.pk for s in payment_served(reseller=client.reseller, payment=payment)] == [
-        order.subscription.pk
-    ]
+    assert [
+        s.subscription.pk for s in payment_served(reseller=client.reseller, payment=payment)
+    ] == [order.subscription.pk]
     assert payment_served(reseller=ClientFactory().reseller, payment=payment) == []
 
 

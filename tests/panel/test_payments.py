@@ -155,7 +155,9 @@ def test_a_payment_that_covers_a_pending_order_activates_it(frozen_panel, resell
     link = reverse("subscriptions:detail", args=[sub.pk])
     # Named and linked, not a count (test_payment_activation.py has the rest).
     plan = sub.reseller_plan.vendor_plan.name
-    assert f'Подписка активирована: <a href="{link}">№{sub.pk} «{plan}» (рабочих мест: 5)</a>.' in html
+    assert (
+        f'Подписка активирована: <a href="{link}">№{sub.pk} «{plan}» (рабочих мест: 5)</a>.' in html
+    )
     assert "Подписка активирована: 1." not in html
     assert "Подписка активна." in html
     assert "осталось оплатить" not in html

@@ -36,8 +36,11 @@ def state(plan: ResellerPlan) -> tuple:
 @pytest.mark.parametrize(
     ("price", "why"),
     [
-        (None, "Абонентская плата не задана: клиенты будут заказывать лицензии по закупочной "
-         "цене 78,00 ₽ за место в месяц, и вы ничего не заработаете."),
+        (
+            None,
+            "Абонентская плата не задана: клиенты будут заказывать лицензии по закупочной "
+            "цене 78,00 ₽ за место в месяц, и вы ничего не заработаете.",
+        ),
         (Decimal("78.00"), "Абонентская плата 78,00 ₽ не выше закупочной цены 78,00 ₽"),
         (Decimal("50.00"), "Абонентская плата 50,00 ₽ не выше закупочной цены 78,00 ₽"),
     ],
@@ -98,9 +101,7 @@ def test_deactivating_a_plan_with_active_subscriptions_asks_first_and_says_how_m
     assert "Новые заказы по плану станут невозможны" in html
     assert state(plan) == before
 
-    response = panel.post(
-        reverse("plans:deactivate", args=[plan.vendor_plan_id]), {"confirm": "1"}
-    )
+    response = panel.post(reverse("plans:deactivate", args=[plan.vendor_plan_id]), {"confirm": "1"})
     assert response.status_code == 302
     assert state(plan)[:2] == (ResellerPlan.Status.INACTIVE, False)
 

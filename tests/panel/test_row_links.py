@@ -34,7 +34,10 @@ def test_the_client_card_links_its_subscriptions_and_payments(world):
     url = reverse("subscriptions:detail", args=[sub.pk])
     assert f'<td data-label="Подписка"><a href="{url}">№{sub.pk}</a></td>' in html
     assert f'<a href="{url}">{sub.reseller_plan.vendor_plan.name}</a>' in html
-    assert f'<a href="{reverse("payments:detail", args=[payment.pk])}">14.12.2026 12:00 МСК</a>' in html
+    assert (
+        f'<a href="{reverse("payments:detail", args=[payment.pk])}">14.12.2026 12:00 МСК</a>'
+        in html
+    )
 
 
 def test_the_payments_list_links_the_order(world):
@@ -54,4 +57,6 @@ def test_the_journal_links_the_client(world):
     panel, client, _order, _sub, _payment = world
     assert Notification.objects.filter(client=client).exists()
     html = panel.get(reverse("notifications:list")).content.decode()
-    assert f'<a href="{reverse("accounts:client-detail", args=[client.pk])}">ООО Ромашка</a>' in html
+    assert (
+        f'<a href="{reverse("accounts:client-detail", args=[client.pk])}">ООО Ромашка</a>' in html
+    )

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from config.errors import Conflict
 from billing.services import payment_register
+from config.errors import Conflict
 from orders.models import Subscription, SubscriptionStatus
 from orders.services import order_confirm, order_create
 from plans.models import ResellerPlan
