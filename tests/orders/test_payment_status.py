@@ -20,7 +20,7 @@ from accounts.models import Client, Membership
 from billing.models import Payment
 from billing.services import billing_run, payment_register
 from billing.submissions import token_issue
-from orders.models import Order, OrderStatus, SubscriptionStatus
+from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
 from orders.selectors import OrderPaymentStatus, order_payment_status
 from orders.services import order_cancel, order_confirm, order_create
 from plans.services import reseller_plan_set_seat_price
@@ -199,7 +199,8 @@ def test_after_a_price_change_every_face_shows_what_activation_takes(world, shor
         assert "для активации осталось оплатить 0,01 ₽" in result
     else:
         assert subscription_status(order) == SubscriptionStatus.ACTIVE
-        assert "Подписка активирована: 1." in result
+        sub = Subscription.objects.get(order=order)
+        assert f"Подписка активирована: <a href=\"/panel/subscriptions/{sub.pk}/\">№{sub.pk} " in result
         order.client.refresh_from_db()
         assert order.client.balance == Decimal("580.65")  # exactly the period's charges
     assert Payment.objects.filter(order=order).count() == 1
