@@ -49,10 +49,12 @@ def format_paid_through(expires_on: date | str | None) -> str:
         return "—"
     if isinstance(expires_on, str):
         try:
-            expires_on = date.fromisoformat(expires_on)
+            day = date.fromisoformat(expires_on)
         except ValueError:
             return expires_on
-    return format_day(expires_on - timedelta(days=1))
+    else:
+        day = expires_on
+    return format_day(day - timedelta(days=1))
 
 
 def _moscow(value: datetime) -> datetime:
