@@ -124,3 +124,19 @@ def test_a_confirmation_does_not_reach_another_resellers_plan():
         )
         assert response.status_code == 404
     assert state(plan) == before
+
+
+def test_the_confirmations_read_in_english():
+    plan = make_plan(None, is_published=False)
+    running_subscriptions(plan, 1)
+    panel = sign_in(plan.reseller)
+    panel.post(reverse("set_language"), {"language": "en", "next": "/panel/plans/"})
+    html = panel.post(reverse("plans:publish", args=[plan.vendor_plan_id])).content.decode()
+    assert "Publish without margin?" in html and "you will earn nothing" in html
+    html = panel.post(reverse("plans:deactivate", args=[plan.vendor_plan_id])).content.decode()
+    assert "Running subscriptions (active or suspended) on this plan: 1." in html
+    html = panel.post(
+        reverse("plans:workplace", args=[plan.vendor_plan_id]), {"seat_price": "50"}
+    ).content.decode()
+    assert "The price is not saved: it is below the purchase price." in html
+    assert "Yes, sell at this price at a loss" in html
