@@ -32,6 +32,7 @@ ERROR_CODES = [
     "not_acceptable",
     "conflict",
     "insufficient_funds",
+    "seat_price_below_cost",
     "transition_refused",
     "idempotency_key_reused",
     "too_large",

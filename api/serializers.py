@@ -187,6 +187,13 @@ class SeatPriceSerializer(serializers.Serializer):
     seat_price = PriceField(
         help_text=_("Абонентская плата за одно рабочее место в месяц, ₽ (S4)."),
     )
+    confirm_loss = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Подтверждение цены ниже закупочной (или 0): без него такая цена не сохраняется "
+            "(409 `seat_price_below_cost`)."
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- clients
@@ -412,10 +419,19 @@ class AutoRenewSerializer(serializers.Serializer):
     auto_renew = serializers.BooleanField()
 
 
+EXPIRES_ON_HELP = _(
+    "Конец оплаченного срока, не включая этот день: с него начинается следующий период. "
+    "Последний оплаченный день — `paid_through`."
+)
+PAID_THROUGH_HELP = _("Последний оплаченный день, включительно (expires_on − 1 день).")
+LAST_DAY_HELP = _("То же, что `paid_through` (прежнее имя поля).")
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     plan_name = serializers.CharField(source="reseller_plan.vendor_plan.name", read_only=True)
-    last_day = serializers.SerializerMethodField()
+    paid_through = serializers.SerializerMethodField(help_text=PAID_THROUGH_HELP)
+    last_day = serializers.SerializerMethodField(help_text=LAST_DAY_HELP)
 
     class Meta:
         model = Subscription
@@ -430,6 +446,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "status",
             "auto_renew",
             "expires_on",
+            "paid_through",
             "last_day",
             "activated_at",
             "suspended_on",
@@ -437,17 +454,23 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"expires_on": {"help_text": EXPIRES_ON_HELP}}
 
     @extend_schema_field(DATE_OR_NULL_SCHEMA)
-    def get_last_day(self, subscription) -> str | None:
-        """expires_on is exclusive; people read the last day of service."""
+    def get_paid_through(self, subscription) -> str | None:
+        """expires_on is exclusive; people read the last day paid for (§8)."""
         if subscription.expires_on is None:
             return None
         return (subscription.expires_on - timedelta(days=1)).isoformat()
 
+    @extend_schema_field(DATE_OR_NULL_SCHEMA)
+    def get_last_day(self, subscription) -> str | None:
+        return self.get_paid_through(subscription)
+
 
 class PeriodSerializer(serializers.ModelSerializer):
-    last_day = serializers.SerializerMethodField()
+    paid_through = serializers.SerializerMethodField(help_text=PAID_THROUGH_HELP)
+    last_day = serializers.SerializerMethodField(help_text=LAST_DAY_HELP)
 
     class Meta:
         model = ServicePeriod
@@ -456,15 +479,21 @@ class PeriodSerializer(serializers.ModelSerializer):
             "subscription",
             "starts_on",
             "expires_on",
+            "paid_through",
             "last_day",
             "seat_price",
             "purchase_price",
         ]
         read_only_fields = fields
+        extra_kwargs = {"expires_on": {"help_text": EXPIRES_ON_HELP}}
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_paid_through(self, period) -> str:
+        return (period.expires_on - timedelta(days=1)).isoformat()
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_last_day(self, period) -> str:
-        return (period.expires_on - timedelta(days=1)).isoformat()
+        return self.get_paid_through(period)
 
 
 class ClientPeriodSerializer(PeriodSerializer):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
 from config.errors import NotFound
-from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
+from core.reasons import Reason
+from orders.models import Order, OrderStatus, Subscription, SubscriptionEvent, SubscriptionStatus
 
 from .models import BalanceEntry, Charge, ChargeStatus, Payment
 from .services import ZERO, money
@@ -101,6 +102,29 @@ def payment_get(*, reseller: Reseller, payment_id: int) -> Payment:
     if payment is None:
         raise NotFound(_("Платёж не найден."), field="payment")
     return payment
+
+
+@dataclass(frozen=True)
+class Served:
+    """A subscription a payment activated (pending → active) or resumed (suspended → active)."""
+
+    subscription: Subscription
+    resumed: bool
+
+
+def payment_served(*, reseller: Reseller, payment: Payment) -> list[Served]:
+    """What this payment activated or resumed, in the order it served them (one query)."""
+    events = (
+        SubscriptionEvent.objects.filter(
+            subscription__client__reseller=reseller,
+            subscription__client_id=payment.client_id,
+            reason__in=[Reason.PAID, Reason.RESUMED],
+            reason_params__payment=payment.pk,
+        )
+        .select_related("subscription__reseller_plan__vendor_plan")
+        .order_by("id")
+    )
+    return [Served(subscription=e.subscription, resumed=e.reason == Reason.RESUMED) for e in events]
 
 
 def client_pending_orders(*, client: Client) -> QuerySet[Order]:

@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from accounts.panel import (
@@ -34,13 +36,16 @@ from orders.selectors import OrderPaymentStatus, order_payment_status
 
 from .correction_views import REPLAYED
 from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
+from .models import Payment
 from .selectors import (
     MonthFigures,
+    Served,
     client_available_balance,
     client_order_exists,
     client_pending_orders,
     payment_get,
     payment_list,
+    payment_served,
     reseller_dashboard,
 )
 from .services import payment_register_outcome
@@ -112,7 +117,7 @@ def payment_new(request: PanelRequest) -> HttpResponse:
                 method=data["method"],
                 reference=data["reference"],
             )
-            _report_outcome(request, outcome.activated, outcome.resumed)
+            _report_outcome(request, outcome.payment)
             return reverse("payments:detail", args=[outcome.payment.pk])
 
         try:
@@ -151,17 +156,52 @@ def _payment_status(order: Order | None, day: date) -> OrderPaymentStatus | None
     return order_payment_status(order=order, day=day) if order is not None else None
 
 
-def _report_outcome(request: PanelRequest, activated: tuple, resumed: tuple) -> None:
+def _served_links(served: list[Served]) -> SafeString:
+    """«№12 ESET PROTECT Entry (рабочих мест: 5)», each a link to its subscription."""
+    return format_html_join(
+        ", ",
+        '<a href="{}">{}</a>',
+        (
+            (
+                reverse("subscriptions:detail", args=[s.subscription.pk]),
+                _("№%(id)s «%(plan)s» (рабочих мест: %(seats)s)")
+                % {
+                    "id": s.subscription.pk,
+                    "plan": s.subscription.reseller_plan.vendor_plan.name,
+                    "seats": s.subscription.seats,
+                },
+            )
+            for s in served
+        ),
+    )
+
+
+def _report_outcome(request: PanelRequest, payment: Payment) -> None:
     messages.success(request, _("Платёж проведён."))
+    served = payment_served(reseller=request.reseller, payment=payment)
+    activated = [s for s in served if not s.resumed]
+    resumed = [s for s in served if s.resumed]
+    # Names and links, never a bare count: «активирована: 1» read as "subscription No. 1".
     if activated:
         messages.success(
             request,
-            _("Подписка активирована: %(n)s. Активационные данные придут владельцу в уведомлении.")
-            % {"n": len(activated)},
+            format_html(
+                "{} {}. {}",
+                _("Подписка активирована:") if len(activated) == 1 else _("Подписки активированы:"),
+                _served_links(activated),
+                _("Активационные данные придут владельцу в уведомлении."),
+            ),
         )
     if resumed:
-        messages.success(request, _("Подписка возобновлена: %(n)s.") % {"n": len(resumed)})
-    if not activated and not resumed:
+        messages.success(
+            request,
+            format_html(
+                "{} {}.",
+                _("Подписка возобновлена:") if len(resumed) == 1 else _("Подписки возобновлены:"),
+                _served_links(resumed),
+            ),
+        )
+    if not served:
         messages.info(request, _("Ни одна подписка не активирована этим платежом."))
 
 
@@ -177,6 +217,7 @@ def payment_detail(request: PanelRequest, payment_id: int) -> HttpResponse:
             "payment": payment,
             "order": order,
             "subscription": getattr(order, "subscription", None) if order else None,
+            "served": payment_served(reseller=request.reseller, payment=payment),
             "still_due": status.still_due if status is not None else None,
             "new_payment_url": (
                 f"{reverse('payments:new')}?client={payment.client_id}"

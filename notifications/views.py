@@ -32,7 +32,8 @@ PAYLOAD_FIELDS = (
     ("license_key", gettext_lazy("Лицензионный ключ")),
     ("public_license_id", gettext_lazy("Публичный ID лицензии")),
     ("seats", gettext_lazy("Рабочих мест")),
-    ("expires_on", gettext_lazy("Действует до")),
+    # expires_on is exclusive: the page shows the day before it, the last one paid for.
+    ("expires_on", gettext_lazy("Оплачено по (включительно)")),
 )
 
 

@@ -26,8 +26,9 @@ from accounts.selectors import client_get, client_list
 from billing.cancel_views import cancel_page
 from billing.services import period_quote
 from config.errors import ApplicationError
+from config.formats import format_moment
 from config.forms import apply_domain_error, report_domain_error
-from core.clock import financial_day
+from core.clock import financial_day, nightly_moment
 from plans.models import ResellerPlan
 
 from . import services
@@ -270,8 +271,8 @@ def seat_change_submit(request, subscription) -> tuple[SeatChangeForm, bool]:
         return form, False
     messages.success(
         request,
-        _("Изменение запрошено: %(seats)s рабочих мест с 00:30 МСК %(day)s.")
-        % {"seats": change.seats, "day": change.effective_on.strftime("%d.%m.%Y")},
+        _("Изменение запрошено: %(seats)s рабочих мест с %(at)s.")
+        % {"seats": change.seats, "at": format_moment(nightly_moment(change.effective_on))},
     )
     return form, True
 

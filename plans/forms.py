@@ -11,6 +11,12 @@ class SeatPriceForm(forms.Form):
         help_text=_("Стоимость лицензии на одно рабочее место в месяц для ваших клиентов, ₽."),
     )
 
+    # Shown (and needed) only once the price was found to sell at a loss: the second step.
+    confirm_loss = forms.BooleanField(
+        label=_("Да, продавать по этой цене в убыток"),
+        required=False,
+    )
+
     def clean_seat_price(self) -> str:
         # People write "1 234,50": the decimal comma and grouping spaces are not errors.
         raw: str = self.cleaned_data["seat_price"]

@@ -5,11 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from accounts.models import Reseller
 from config.errors import NotFound
+from orders.models import Subscription, SubscriptionStatus
 
 from .models import ResellerPlan, VendorPlan
 
@@ -97,3 +108,55 @@ def plan_get(*, reseller: Reseller, vendor_plan_id: int) -> PlanView:
     if reseller_plan is not None:
         reseller_plan.vendor_plan = vendor_plan
     return PlanView(vendor_plan=vendor_plan, reseller_plan=reseller_plan)
+
+
+@dataclass(frozen=True)
+class MarginQuote:
+    """What a seat price earns (or loses) a month: per seat, at the plan's minimum and at
+    the seats now active on the plan (§8: the loss-making price is a warning with numbers)."""
+
+    seat_price: Decimal
+    purchase_price: Decimal
+    min_seats: int
+    active_seats: int
+
+    @property
+    def per_seat(self) -> Decimal:
+        return self.seat_price - self.purchase_price
+
+    @property
+    def per_month_min(self) -> Decimal:
+        return self.per_seat * self.min_seats
+
+    @property
+    def per_month_active(self) -> Decimal:
+        return self.per_seat * self.active_seats
+
+
+def seat_price_margin(
+    *, reseller: Reseller, reseller_plan: ResellerPlan, seat_price: Decimal
+) -> MarginQuote:
+    """The margin of `seat_price` on this reseller's plan (another reseller's plan: 404)."""
+    if reseller_plan.reseller_id != reseller.pk:
+        raise NotFound(_("Тарифный план не найден."), field="vendor_plan")
+    active = Subscription.objects.filter(
+        reseller_plan=reseller_plan, status=SubscriptionStatus.ACTIVE
+    ).aggregate(seats=Sum("seats"))["seats"]
+    vendor = reseller_plan.vendor_plan
+    return MarginQuote(
+        seat_price=seat_price,
+        purchase_price=vendor.purchase_price,
+        min_seats=vendor.min_seats,
+        active_seats=int(active or 0),
+    )
+
+
+def plan_active_subscriptions(*, reseller: Reseller, reseller_plan: ResellerPlan) -> int:
+    """How many of the plan's subscriptions run (active or suspended): what deactivating
+    it leaves running on it."""
+    if reseller_plan.reseller_id != reseller.pk:
+        raise NotFound(_("Тарифный план не найден."), field="vendor_plan")
+    return Subscription.objects.filter(
+        reseller_plan=reseller_plan,
+        status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED],
+    ).count()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
@@ -7,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Reseller
 from config.errors import Conflict, ValidationError
+from config.formats import format_rub
 from core.money import money_clean
 
 from .models import ResellerPlan, VendorPlan
@@ -58,13 +61,38 @@ def reseller_plan_deactivate(*, reseller_plan: ResellerPlan, by=None) -> Reselle
     return reseller_plan
 
 
+# The code a face answers when a price sells at a loss and nobody has confirmed it yet.
+SEAT_PRICE_BELOW_COST = "seat_price_below_cost"
+
+
+def seat_price_is_loss(*, seat_price: Decimal, purchase_price: Decimal) -> bool:
+    """§8: below the purchase price, or free, needs a confirmation (0 ₽ is never a margin)."""
+    return seat_price < purchase_price or seat_price == 0
+
+
 @transaction.atomic
 def reseller_plan_set_seat_price(
-    *, reseller_plan: ResellerPlan, seat_price, by=None
+    *, reseller_plan: ResellerPlan, seat_price, by=None, confirm_loss: bool = False
 ) -> ResellerPlan:
-    """S4: the monthly fee per seat. It applies to periods formed from now on."""
+    """S4: the monthly fee per seat. It applies to periods formed from now on. A price that
+    sells at a loss is refused (409 `seat_price_below_cost`) unless `confirm_loss`: a typo
+    like 7.80 for 78.00 must not go to every new period silently."""
     price = money_clean(seat_price, field="seat_price", allow_zero=True)
     reseller_plan.refresh_from_db()
+    purchase = reseller_plan.vendor_plan.purchase_price
+    if not confirm_loss and seat_price_is_loss(seat_price=price, purchase_price=purchase):
+        text = (
+            _(
+                "Абонентская плата %(price)s: клиенты получат лицензии бесплатно, а закупка "
+                "стоит %(purchase)s за место в месяц. Подтвердите."
+            )
+            if price == 0
+            else _(
+                "Абонентская плата %(price)s ниже закупочной цены %(purchase)s: "
+                "подтвердите продажу в убыток."
+            )
+        ) % {"price": format_rub(price), "purchase": format_rub(purchase)}
+        raise Conflict(text, field="seat_price", code=SEAT_PRICE_BELOW_COST)
     before = {"seat_price": reseller_plan.seat_price}
     ResellerPlan.objects.filter(pk=reseller_plan.pk).update(seat_price=price)
     reseller_plan.refresh_from_db()

@@ -79,7 +79,9 @@ PLAN_ACTION = "Returns the plan as the reseller now sees it."
         s.CataloguePlanSerializer,
         "Set the seat price per month (S4)",
         request=s.SeatPriceSerializer,
-        description="Applies to service periods formed from now on. " + PLAN_ACTION,
+        description="Applies to service periods formed from now on. A price below the "
+        "purchase price, or 0, is refused with a 409 `seat_price_below_cost` naming "
+        "`seat_price` and nothing is written, unless `confirm_loss` is true. " + PLAN_ACTION,
     ),
 )
 class PlanViewSet(ResellerViewSet):
@@ -148,9 +150,12 @@ class PlanViewSet(ResellerViewSet):
     def seat_price(self, request: Request, pk: str) -> Response:
         plan = self.reseller_plan(activated=True)
         assert plan is not None
-        price = self.parse(s.SeatPriceSerializer)["seat_price"]
+        data = self.parse(s.SeatPriceSerializer)
         plan_services.reseller_plan_set_seat_price(
-            reseller_plan=plan, seat_price=price, by=request.user
+            reseller_plan=plan,
+            seat_price=data["seat_price"],
+            by=request.user,
+            confirm_loss=data["confirm_loss"],
         )
         return self.row(self.object_id())
 

@@ -248,7 +248,12 @@ class ServeResult:
 
 
 def client_serve(
-    *, client_id: int, day: date, at: datetime, first_order_id: int | None = None
+    *,
+    client_id: int,
+    day: date,
+    at: datetime,
+    first_order_id: int | None = None,
+    payment_id: int | None = None,
 ) -> ServeResult:
     """Spends a client's available balance on what waits for it (§4.4, §4.5): suspended
     subscriptions are resumed first (service already in use), then pending orders are
@@ -291,6 +296,8 @@ def client_serve(
         else:
             resumed.append(sub)
             sub._quote = quote  # type: ignore[attr-defined]
+    # The payment that served them goes into their events: its page lists what it activated.
+    by_payment = {"payment": payment_id} if payment_id is not None else None
     subscriptions_move(
         activated,
         source=SubscriptionStatus.PENDING_PAYMENT,
@@ -298,6 +305,7 @@ def client_serve(
         day=day,
         reason=Reason.PAID,
         fields=["expires_on", "anchor_day", "suspended_on", "activated_at"],
+        params=by_payment,
     )
     subscriptions_move(
         resumed,
@@ -306,6 +314,7 @@ def client_serve(
         day=day,
         reason=Reason.RESUMED,
         fields=["expires_on", "anchor_day", "suspended_on"],
+        params=by_payment,
     )
     periods_create(periods)
     # The activation data (S9) is sent when ESET has issued the licence: the gateway

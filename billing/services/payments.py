@@ -131,7 +131,11 @@ def payment_register_outcome(
         at=at,
     )
     served = client_serve(
-        client_id=client.pk, day=day, at=at, first_order_id=order.pk if order else None
+        client_id=client.pk,
+        day=day,
+        at=at,
+        first_order_id=order.pk if order else None,
+        payment_id=payment.pk,
     )
     return PaymentOutcome(
         payment=payment, activated=tuple(served.activated), resumed=tuple(served.resumed)

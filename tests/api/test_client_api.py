@@ -111,6 +111,7 @@ def test_subscriptions_without_purchase_prices(mine):
             "subscription": mine.subscription.pk,
             "starts_on": "2026-12-14",
             "expires_on": "2027-01-13",
+            "paid_through": "2027-01-12",
             "last_day": "2027-01-12",
             "seat_price": "100.00",
         }

@@ -350,7 +350,11 @@ def test_subscriptions_list_and_detail(mine, theirs):
     detail = api.get(f"{R}/subscriptions/{mine.subscription.pk}/").json()
     licence = EsetLicense.objects.get(subscription=mine.subscription)
     assert detail["status"] == "active" and detail["seats"] == 5
-    assert (detail["expires_on"], detail["last_day"]) == ("2027-01-13", "2027-01-12")
+    assert (detail["expires_on"], detail["paid_through"], detail["last_day"]) == (
+        "2027-01-13",
+        "2027-01-12",
+        "2027-01-12",
+    )
     assert [
         (p["starts_on"], p["expires_on"], p["seat_price"], p["purchase_price"])
         for p in detail["periods"]
@@ -511,6 +515,7 @@ def test_periods(mine, theirs):
             "subscription": mine.subscription.pk,
             "starts_on": "2026-12-14",
             "expires_on": "2027-01-13",
+            "paid_through": "2027-01-12",
             "last_day": "2027-01-12",
             "seat_price": "100.00",
             "purchase_price": "80.00",

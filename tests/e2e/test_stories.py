@@ -70,6 +70,9 @@ def test_reseller_story_s1_to_s9(page: Page):
     page.get_by_role("button", name="Активировать").click()
     expect(page.get_by_role("button", name="Деактивировать")).to_be_visible()
     page.get_by_role("button", name="Опубликовать").click()
+    # No seat price yet: publishing asks first and says why (DESIGN.md §8).
+    expect(page.get_by_role("heading", name="Опубликовать без маржи?")).to_be_visible()
+    page.get_by_role("button", name="Опубликовать без маржи").click()
     expect(page.get_by_role("button", name="Снять с публикации")).to_be_visible()
 
     # S3-S4: Ресурсы → Рабочее место → Абонентская плата/ежемесячно.
@@ -189,7 +192,7 @@ def test_client_story_portal(page: Page):
     change = SeatChange.objects.get(subscription=subscription)
     assert change.seats == 7
     expect(page.get_by_role("cell", name="00:30 МСК")).to_have_text(
-        f"00:30 МСК {change.effective_on:%d.%m.%Y}"
+        f"{change.effective_on:%d.%m.%Y} 00:30 МСК"
     )
 
 

@@ -168,7 +168,7 @@ def test_activation_data_template_carries_the_licence():
     assert "Публичный ID лицензии: 3AB-C4D-E5F" in body
     assert "Ключ активации: AB12-CD34-EF56-GH78-IJ90" in body
     assert "Рабочих мест: 5" in body
-    assert "Текущий сервисный период до: 13.01.2027" in body
+    assert "Оплачено по: 12.01.2027 включительно" in body
 
 
 def test_seats_changed_template_reminds_to_reactivate():

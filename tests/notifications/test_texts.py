@@ -63,7 +63,8 @@ def test_the_activation_data_reads_in_english_with_the_key_in_full():
     text = notification_text(_notification(NotificationKind.ACTIVATION_DATA), "en")
     assert text.subject == "ESET subscription activated: ESET PROTECT Entry"
     assert "Activation key: AAAA-BBBB-CCCC-DDDD-EEEE" in text.body
-    assert "Current service period until: 14.01.2027" in text.body
+    # expires_on is exclusive: the last day paid for is the day before it.
+    assert "Paid through: 13.01.2027 inclusive" in text.body
 
 
 def test_russian_readers_see_the_stored_record():

@@ -20,7 +20,7 @@ from accounts.models import Client, Membership
 from billing.models import Payment
 from billing.services import billing_run, payment_register
 from billing.submissions import token_issue
-from orders.models import Order, OrderStatus, SubscriptionStatus
+from orders.models import Order, OrderStatus, Subscription, SubscriptionStatus
 from orders.selectors import OrderPaymentStatus, order_payment_status
 from orders.services import order_cancel, order_confirm, order_create
 from plans.services import reseller_plan_set_seat_price
@@ -164,7 +164,7 @@ def test_a_covered_order_owes_nothing(world):
     order = confirmed(client, plan, msk(2026, 12, 14, 10))
     # A cheaper price later: the balance already paid now covers the first period.
     payment_register(client=client, amount=Decimal("300.00"), at=msk(2026, 12, 14, 11))
-    reseller_plan_set_seat_price(reseller_plan=plan, seat_price=Decimal("50.00"))
+    reseller_plan_set_seat_price(reseller_plan=plan, seat_price=Decimal("50.00"), confirm_loss=True)
     status = order_payment_status(order=order, day=date(2026, 12, 14))
     assert (status.amount_due, status.available, status.still_due) == (
         Decimal("241.93"),  # 18/31 × 250 = 145.16 + 12/31 × 250 = 96.77
@@ -199,7 +199,9 @@ def test_after_a_price_change_every_face_shows_what_activation_takes(world, shor
         assert "для активации осталось оплатить 0,01 ₽" in result
     else:
         assert subscription_status(order) == SubscriptionStatus.ACTIVE
-        assert "Подписка активирована: 1." in result
+        sub = Subscription.objects.get(order=order)
+        link = f'<a href="/panel/subscriptions/{sub.pk}/">№{sub.pk} '
+        assert f"Подписка активирована: {link}" in result
         order.client.refresh_from_db()
         assert order.client.balance == Decimal("580.65")  # exactly the period's charges
     assert Payment.objects.filter(order=order).count() == 1

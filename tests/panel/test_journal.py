@@ -131,7 +131,8 @@ def test_detail_shows_the_activation_data_in_full(panel, reseller):
     html = html_of(panel.get(reverse("notifications:detail", args=[notification.pk])))
     assert notification.subject in html
     assert "Данные активации" in html
-    for text in ("AAAA-BBBB-CCCC-DDDD-EEEE", "3AB-7YC-K9D", "ESET PROTECT Entry", "14.01.2027"):
+    # expires_on 14.01.2027 is exclusive: the page reads the last paid day, 13.01.2027.
+    for text in ("AAAA-BBBB-CCCC-DDDD-EEEE", "3AB-7YC-K9D", "ESET PROTECT Entry", "13.01.2027"):
         assert text in html
     assert "Ключ активации: AAAA-BBBB-CCCC-DDDD-EEEE" in html  # the body, as sent
     assert "Отметить прочитанным" in html

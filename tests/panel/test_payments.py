@@ -151,7 +151,14 @@ def test_a_payment_that_covers_a_pending_order_activates_it(frozen_panel, resell
     assert order.subscription.status == SubscriptionStatus.ACTIVE
     html = html_of(panel.get(response["Location"]))
     assert "Платёж проведён." in html
-    assert "Подписка активирована: 1." in html
+    sub = order.subscription
+    link = reverse("subscriptions:detail", args=[sub.pk])
+    # Named and linked, not a count (test_payment_activation.py has the rest).
+    plan = sub.reseller_plan.vendor_plan.name
+    assert (
+        f'Подписка активирована: <a href="{link}">№{sub.pk} «{plan}» (рабочих мест: 5)</a>.' in html
+    )
+    assert "Подписка активирована: 1." not in html
     assert "Подписка активна." in html
     assert "осталось оплатить" not in html
 

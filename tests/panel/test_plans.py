@@ -149,7 +149,8 @@ def test_activate_deactivate_publish_unpublish(panel, reseller):
     assert "Деактивировать" in html and "Опубликовать" in html
     assert "Активировать" not in html.replace("Деактивировать", "")
 
-    panel.post(reverse("plans:publish", args=[vendor.pk]))
+    # No seat price yet: publishing asks first (test_plan_confirmations.py).
+    panel.post(reverse("plans:publish", args=[vendor.pk]), {"confirm": "1"})
     plan.refresh_from_db()
     assert plan.is_published is True
     assert "Снять с публикации" in html_of(panel.get(detail))
@@ -158,7 +159,7 @@ def test_activate_deactivate_publish_unpublish(panel, reseller):
     plan.refresh_from_db()
     assert plan.is_published is False
 
-    panel.post(reverse("plans:publish", args=[vendor.pk]))
+    panel.post(reverse("plans:publish", args=[vendor.pk]), {"confirm": "1"})
     panel.post(reverse("plans:deactivate", args=[vendor.pk]))
     plan.refresh_from_db()
     assert (plan.status, plan.is_published) == (ResellerPlan.Status.INACTIVE, False)

@@ -156,7 +156,8 @@ def test_a_seat_change_is_requested_shown_with_its_day_and_cancelled(panel, rese
         "2026-11-26",
     )
     html = html_of(panel.get(response["Location"]))
-    assert "в 00:30 МСК 26.11.2026" in html
+    # The one time format: the date, then «00:30 МСК».
+    assert "на сервере ESET 26.11.2026 00:30 МСК." in html
     assert "Отменить изменение" in html
 
     response = panel.post(reverse("subscriptions:seat-change-cancel", args=[sub.pk]))

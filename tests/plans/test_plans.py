@@ -69,7 +69,8 @@ def test_two_resellers_activate_the_same_catalogue_plan():
 )
 def test_set_seat_price(given, stored):
     plan = reseller_plan_activate(reseller=ResellerFactory(), vendor_plan=VendorPlanFactory())
-    plan = reseller_plan_set_seat_price(reseller_plan=plan, seat_price=given)
+    # Storage only: prices under the purchase price need the confirmation (test_margin.py).
+    plan = reseller_plan_set_seat_price(reseller_plan=plan, seat_price=given, confirm_loss=True)
     plan.refresh_from_db()
     assert plan.seat_price == stored
     assert plan.effective_seat_price == stored

@@ -145,7 +145,7 @@ def test_subscription_detail_in_english(english, subscription):
     html = html_of(english.get(reverse("portal:subscription", args=[subscription.pk])))
     assert_english(
         html,
-        shown=["Subscription no.", "Service periods", "Auto-renewal", "Charges", "Valid until"],
+        shown=["Subscription no.", "Service periods", "Auto-renewal", "Charges", "Paid through"],
         hidden=["Подписка №", "Периоды предоставления услуг", "Автопродление", "Списания"],
     )
 

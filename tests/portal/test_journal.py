@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Client
 from billing.services import payment_register
-from config.formats import format_day
+from config.formats import format_paid_through
 from eset_gateway.services import gateway_drain
 from notifications.models import Notification, NotificationKind
 from notifications.services import NotificationSpec, notify
@@ -102,7 +102,8 @@ def test_the_activation_data_of_a_drained_licence_appears_in_full(portal, client
     payload = activation.payload
     assert payload["license_key"] and payload["license_key"] in html
     assert payload["public_license_id"] in html and payload["product"] in html
-    assert payload["expires_on"] and format_day(payload["expires_on"]) in html
+    # expires_on is exclusive: the page shows the last paid day, the day before it.
+    assert payload["expires_on"] and format_paid_through(payload["expires_on"]) in html
     assert f"<dd>{payload['seats']}</dd>" in html
     assert "Отметить прочитанным" in html
 

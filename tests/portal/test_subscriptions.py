@@ -88,8 +88,8 @@ def test_a_seat_change_takes_effect_at_the_next_0030_msk_with_the_reminder(porta
     html = html_of(response)
     change = SeatChange.objects.get()
     assert change.seats == 6 and change.requested_by == client_.owner
-    assert "Изменение запрошено: 6 рабочих мест с 00:30 МСК 26.11.2026." in html
-    assert "в 00:30 МСК 26.11.2026" in html
+    assert "Изменение запрошено: 6 рабочих мест с 26.11.2026 00:30 МСК." in html
+    assert "на сервере ESET 26.11.2026 00:30 МСК." in html
     assert "повторно активировать рабочие станции" in html
 
 
