@@ -120,13 +120,24 @@ def rows_of(table: Table, rows: Iterable[Any]) -> Iterator[Any]:
 # --------------------------------------------------------------------------- CSV
 
 
+def _moscow(value: Any, kind: Kind) -> Any:
+    """A moment as the Moscow wall time the pages show; a day column of a moment is its
+    Moscow day (a row created at 01:00 МСК is not the day before, as in UTC)."""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date() if kind == Kind.DATE else value
+    return value
+
+
 def csv_cell(value: Any, kind: Kind) -> str:
     if value is None:
         return ""
+    value = _moscow(value, kind)
     if kind == Kind.MONEY:
         return f"{Decimal(value):.2f}".replace(".", ",")
     if kind == Kind.DATETIME and isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
+        return value.strftime("%d.%m.%Y %H:%M")
     if kind in (Kind.DATE, Kind.DATETIME) and isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     text = str(value)
@@ -185,11 +196,12 @@ def _xlsx_cell(sheet: Any, value: Any, kind: Kind) -> Any:
 
     if value is None:
         return None
+    value = _moscow(value, kind)
     if kind == Kind.MONEY:
         cell = WriteOnlyCell(sheet, value=Decimal(value))
     elif kind == Kind.DATETIME and isinstance(value, datetime):
         # Excel has no time zones: the cell holds the Moscow wall time the pages show.
-        cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
     elif kind in (Kind.DATE, Kind.DATETIME) and isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
         kind = Kind.DATE
