@@ -62,7 +62,7 @@ def money(reseller):
 
 
 def test_payments_csv_holds_exactly_the_filtered_rows(panel, money):
-    alpha, _, first, second = money
+    alpha, _, _, second = money
     rows = csv_rows(
         panel.get(
             reverse("payments:list"),
