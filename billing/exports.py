@@ -77,3 +77,19 @@ CORRECTIONS = register(
         ),
     )
 )
+
+STATEMENT = register(
+    Table(
+        name="distributor-statement",
+        title=gettext_lazy("Ведомость дистрибьютора"),
+        columns=(
+            Column(gettext_lazy("Реселлер"), "reseller_name"),
+            Column(gettext_lazy("ИНН"), "reseller_inn"),
+            Column(gettext_lazy("Месяц"), "month", Kind.MONTH),
+            Column(gettext_lazy("Закрыто списаний"), "charges", Kind.INT),
+            Column(gettext_lazy("Себестоимость"), "cost", Kind.MONEY),
+            Column(gettext_lazy("Выручка"), "revenue", Kind.MONEY),
+            Column(gettext_lazy("Маржа"), "margin", Kind.MONEY),
+        ),
+    )
+)

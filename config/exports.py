@@ -50,6 +50,7 @@ class Kind(StrEnum):
     MONEY = "money"
     DATE = "date"
     DATETIME = "datetime"
+    MONTH = "month"  # a month's first day, read as `12.2026`
 
 
 # Excel's number formats: 1 234,50 in a Russian Excel; dates as the panel writes them.
@@ -57,8 +58,16 @@ XLSX_FORMATS = {
     Kind.MONEY: "#,##0.00",
     Kind.DATE: "DD.MM.YYYY",
     Kind.DATETIME: "DD.MM.YYYY HH:MM",
+    Kind.MONTH: "MM.YYYY",
 }
-XLSX_WIDTHS = {Kind.TEXT: 28, Kind.INT: 10, Kind.MONEY: 16, Kind.DATE: 12, Kind.DATETIME: 17}
+XLSX_WIDTHS = {
+    Kind.TEXT: 28,
+    Kind.INT: 10,
+    Kind.MONEY: 16,
+    Kind.DATE: 12,
+    Kind.DATETIME: 17,
+    Kind.MONTH: 10,
+}
 
 # A text cell that starts like a formula is written so that Excel does not run it
 # (a client's name «=HYPERLINK(…)» is text, not a link): OWASP's CSV injection advice.
@@ -126,7 +135,7 @@ def _moscow(value: Any, kind: Kind) -> Any:
     if isinstance(value, datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
-        return value.date() if kind == Kind.DATE else value
+        return value if kind == Kind.DATETIME else value.date()
     return value
 
 
@@ -138,6 +147,8 @@ def csv_cell(value: Any, kind: Kind) -> str:
         return f"{Decimal(value):.2f}".replace(".", ",")
     if kind == Kind.DATETIME and isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
+    if kind == Kind.MONTH and isinstance(value, date):
+        return value.strftime("%m.%Y")
     if kind in (Kind.DATE, Kind.DATETIME) and isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     text = str(value)
@@ -202,6 +213,8 @@ def _xlsx_cell(sheet: Any, value: Any, kind: Kind) -> Any:
     elif kind == Kind.DATETIME and isinstance(value, datetime):
         # Excel has no time zones: the cell holds the Moscow wall time the pages show.
         cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+    elif kind == Kind.MONTH and isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
     elif kind in (Kind.DATE, Kind.DATETIME) and isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
         kind = Kind.DATE
