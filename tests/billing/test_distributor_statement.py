@@ -152,7 +152,7 @@ def test_a_reseller_sees_its_own_statement_only(resellers):
 
 
 def test_the_panel_export_holds_the_resellers_rows(resellers):
-    alpha, beta = resellers
+    alpha, _beta = resellers
     with time_machine.travel(NOW, tick=False):
         response = staff_of(alpha).get(
             reverse("statement:index"), {"month_from": "2026-12", "export": "csv"}
@@ -188,7 +188,7 @@ def operator() -> HttpClient:
 
 
 def test_the_operator_reads_every_reseller_and_filters(resellers):
-    alpha, beta = resellers
+    _alpha, beta = resellers
     http = operator()
     index = http.get(reverse("admin:index")).content.decode()
     assert reverse("admin-distributor-statement") in index
