@@ -10,7 +10,7 @@ from .models import UsageDifference
 
 
 def _client(row: UsageDifference) -> str:
-    return row.client.name if row.client_id else row.company_id
+    return row.client.name if row.client is not None else row.company_id
 
 
 USAGE_DIFFERENCES = register(

@@ -17,7 +17,8 @@ def _subject(notification: Notification) -> str:
 
 
 def _whom(notification: Notification) -> str:
-    return notification.client.name if notification.client_id else _("реселлеру")
+    client = notification.client
+    return client.name if client is not None else _("реселлеру")
 
 
 JOURNAL_COLUMNS = (
