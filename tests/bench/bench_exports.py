@@ -13,8 +13,8 @@
 3. Memory is flat when ten times the rows raise neither the peak RSS by more than
    TARGET_GROWTH_MB nor the traced peak by more than TARGET_TRACED_RATIO times.
 
-Prints `exports: <fmt> <rows> rows, T s, peak RSS M MB, traced P MB, B bytes` per run and
-its BENCH_RESULT lines. Environment: BENCH_EXPORT_ROWS (100000, a multiple of 100),
+Prints `exports: <fmt> <rows> rows, T s (CPU C s), peak RSS M MB, traced P MB, B bytes` per
+run and its BENCH_RESULT lines. Environment: BENCH_EXPORT_ROWS (100000, a multiple of 100),
 BENCH_EXPORT_CLIENTS (1000), BENCH_DATABASE (eset_bench; this module adds `_exp`),
 BENCH_KEEP_EXPORTS (0: drop it after).
 """
@@ -182,7 +182,7 @@ def child(fmt: str, date_from: str, traced: bool) -> None:
     params = {"export": fmt, **({"date_from": date_from} if date_from != "all" else {})}
     request = RequestFactory().get("/panel/payments/", params)
     request.user = get_user_model().objects.get(username=RESELLER_LOGIN)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     response = payment_index(request)
     assert response.status_code == 200, response.status_code
     written = lines = 0
@@ -190,9 +190,13 @@ def child(fmt: str, date_from: str, traced: bool) -> None:
         written += len(piece)
         lines += piece.count(b"\r\n")
     response.close()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
-    print(json.dumps({"bytes": written, "lines": lines, "seconds": seconds, "traced_mb": peak}))
+    print(
+        json.dumps(
+            {"bytes": written, "lines": lines, "seconds": seconds, "cpu": cpu, "traced_mb": peak}
+        )
+    )
 
 
 def measure(name: str, fmt: str, date_from: str) -> dict:
@@ -225,7 +229,8 @@ def main() -> None:
                     )
                 runs[count] = report
                 common.say(
-                    f"exports: {fmt} {count} rows, {report['seconds']:.1f} s, "
+                    f"exports: {fmt} {count} rows, {report['seconds']:.1f} s "
+                    f"(CPU {report['cpu']:.1f} s), "
                     f"peak RSS {report['peak_mb']:.0f} MB, traced {report['traced_mb']:.1f} MB, "
                     f"{report['bytes']} bytes"
                 )
@@ -238,6 +243,7 @@ def main() -> None:
                 unit="s",
                 target="reported",
                 ok=True,
+                cpu_seconds=round(big["cpu"], 1),
                 rows_per_second=round(rows / big["seconds"]),
             )
             common.result(
