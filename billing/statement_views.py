@@ -161,13 +161,16 @@ def panel_statement(request: PanelRequest) -> HttpResponse:
         "panel/statement.html",
         {
             "filters": form,
-            "months": statement_months(rows, month_from=month_from, month_to=month_to),
+            # Months with closed charges only: a year of zero rows says nothing.
+            "months": rows,
             "totals": statement_totals(rows),
             "month_from": month_from,
             "month_to": month_to,
             "chart": bar_chart(
                 statement_months(chart_rows, month_from=chart_from, month_to=this_month)
-            ),
+            )
+            if chart_rows
+            else None,
             "section": "statement",
         },
     )

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page
 
 from accounts.management.commands.seed_demo import RESELLER_USER
+from billing.selectors import month_shift
+from billing.services import billing_run
+from core.clock import financial_day
 
 from .test_layout import _check, _sign_in, demo  # noqa: F401 - the fixture
 
@@ -44,7 +49,13 @@ def test_the_buttons_download_the_filtered_list(page: Page, demo):  # noqa: F811
 def test_the_statement_page_fits_both_widths(page: Page, demo):  # noqa: F811
     username, _email, password = RESELLER_USER
     _sign_in(page, "/panel/login/", username, password)
+    page.goto("/panel/statement/")
+    assert "закрытых списаний нет" in page.locator("main").inner_text()
+    # The month's charges close at its end: then the chart has a month to show.
+    today = financial_day(timezone.now())
+    billing_run(day=month_shift(today.replace(day=1), 1) - timedelta(days=1))
     assert _check(page, ["/panel/statement/"]) == []
     page.goto("/panel/statement/")
     assert page.locator("svg.bars rect.bar-revenue").count() == 12
     assert page.locator("svg.bars text.tick").count() == 5
+    assert page.locator("table tbody tr").count() == 1  # this month only
