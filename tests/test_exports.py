@@ -102,6 +102,7 @@ def test_csv_response_headers():
         (date(2027, 1, 13), Kind.DATE, "13.01.2027"),
         (msk(2027, 1, 1, 0, 30), Kind.DATETIME, "01.01.2027 00:30"),
         (msk(2027, 1, 1, 1, 0), Kind.DATE, "01.01.2027"),  # 31.12.2026 22:00 UTC
+        (date(2026, 12, 1), Kind.MONTH, "12.2026"),
     ],
 )
 def test_csv_cells(value, kind, expected):
