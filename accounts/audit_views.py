@@ -1,24 +1,18 @@
 """The panel's «Журнал аудита» (DESIGN.md §3, §8): the reseller's trail, for its admins
 (accounts.permissions: audit_read), filterable by action, person, client and dates,
-exported as CSV (`;`, UTF-8 with a BOM, as Excel opens it in Russian locales), streamed."""
+exported as CSV and XLSX by the one mechanism of every list (config.exports)."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-from typing import cast
-
 from django import forms
-from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 
 from billing.correction_views import require_page
 
-from .audit_text import changes_line, object_text
+from .exports import AUDIT
 from .models import AuditAction, AuditEvent, Client
-from .panel import PanelRequest, list_filters, list_page, reseller_required
+from .panel import PanelRequest, list_export, list_filters, list_page, reseller_required
 from .permissions import Action
 from .selectors import audit_actors, audit_events, client_list
 
@@ -84,38 +78,6 @@ def _rows(request: PanelRequest):
 def audit_list(request: PanelRequest) -> HttpResponse:
     require_page(request, Action.AUDIT_READ)
     filters, rows = _rows(request)
-    if request.GET.get("export") == "csv":
-        # A streamed response (rows read in chunks, memory flat): the panel's door is typed
-        # for plain pages.
-        return cast(HttpResponse, _csv(rows))
+    if exported := list_export(request, AUDIT, rows):
+        return exported
     return list_page(request, "panel/audit/list.html", rows, section="audit", filters=filters)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv(rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # Excel reads the file as UTF-8 only with the BOM
-        yield writer.writerow(
-            [_("Когда (МСК)"), _("Кто"), _("Действие"), _("Клиент"), _("Объект"), _("Изменения")]
-        )
-        for event in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    timezone.localtime(event.at).strftime("%d.%m.%Y %H:%M"),
-                    event.actor.get_username() if event.actor else _("система"),
-                    event.get_action_display(),
-                    event.client.name if event.client else "",
-                    object_text(event),
-                    changes_line(event),
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit.csv"'
-    return response

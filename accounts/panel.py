@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -20,9 +20,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from config.errors import Forbidden, NotFound
+from config.exports import FORMATS, Table, export_response
 
 from .models import Reseller
-from .permissions import require
+from .permissions import Action, require
 from .selectors import membership_for
 
 PAGE_SIZE = 25
@@ -121,3 +122,32 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def export_format(request: HttpRequest, *, table: str | None = None) -> str | None:
+    """`?export=csv|xlsx` asks for the list as a file; on a page of several lists `table`
+    names the one asked for (`?export=csv&table=payments`)."""
+    fmt = request.GET.get("export")
+    if fmt not in FORMATS:
+        return None
+    if table is not None and request.GET.get("table") != table:
+        return None
+    return fmt
+
+
+def list_export(
+    request: HttpRequest, table: Table, rows: Any, *, name: str | None = None
+) -> HttpResponse | None:
+    """The list as CSV or XLSX when the query string asks for it (config.exports), else
+    None and the view renders its page. `rows` are the page's own rows: the same
+    tenant-scoped selector and filter form. A role without the export action gets a 403.
+    `name`: which list of a page of several (export_format)."""
+    fmt = export_format(request, table=name)
+    if fmt is None:
+        return None
+    try:
+        require(request.user, Action.EXPORTS)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from None
+    # A streamed response: the views' decorators are typed for plain pages.
+    return cast(HttpResponse, export_response(table, rows, fmt=fmt))

@@ -22,9 +22,11 @@ from billing.selectors import (
     client_corrections,
     client_payments,
 )
+from billing.views import client_money_export
 from config.errors import ApplicationError
 from config.forms import apply_domain_error
 from core.clock import financial_day
+from notifications.exports import CLIENT_NOTIFICATIONS
 from notifications.forms import JournalFilterForm
 from notifications.selectors import (
     client_notification_get,
@@ -34,6 +36,7 @@ from notifications.selectors import (
 from notifications.services import notification_mark_read
 from notifications.views import PAYLOAD_FIELDS
 from orders import services as order_services
+from orders.exports import CLIENT_ORDERS, CLIENT_SUBSCRIPTIONS
 from orders.forms import OrderStatusFilterForm, SeatChangeForm, SubscriptionStatusFilterForm
 from orders.models import SubscriptionStatus
 from orders.selectors import (
@@ -53,9 +56,11 @@ from orders.views import (
     pending_change_cancel,
     seat_change_submit,
 )
+from plans.exports import PORTAL_PLANS
 
+from .exports import PEOPLE
 from .forms import PlanSearchForm
-from .panel import found_or_404, list_filters, list_page, role_required
+from .panel import found_or_404, list_export, list_filters, list_page, role_required
 from .permissions import Action, can
 from .person_views import (
     invitation_resend_action,
@@ -106,7 +111,11 @@ def home(request: PortalRequest) -> HttpResponse:
 def plan_list(request: PortalRequest) -> HttpResponse:
     filters, chosen = list_filters(request, PlanSearchForm)
     rows = portal_plans(client=request.client, q=chosen.get("q"))
-    return list_page(request, "portal/plans/list.html", rows, section="plans", filters=filters)
+    if exported := list_export(request, PORTAL_PLANS, rows):
+        return exported
+    return list_page(
+        request, "portal/plans/list.html", rows, section="plans", filters=filters, exports=True
+    )
 
 
 @client_required
@@ -141,7 +150,11 @@ def plan_order(request: PortalRequest, plan_id: int) -> HttpResponse:
 def orders(request: PortalRequest) -> HttpResponse:
     filters, chosen = list_filters(request, OrderStatusFilterForm)
     rows = order_list(client=request.client, status=chosen.get("status") or None)
-    return list_page(request, "portal/orders/list.html", rows, section="orders", filters=filters)
+    if exported := list_export(request, CLIENT_ORDERS, rows):
+        return exported
+    return list_page(
+        request, "portal/orders/list.html", rows, section="orders", filters=filters, exports=True
+    )
 
 
 @client_required
@@ -176,8 +189,15 @@ def order_cancel(request: PortalRequest, order_id: int) -> HttpResponse:
 def subscription_list(request: PortalRequest) -> HttpResponse:
     filters, chosen = list_filters(request, SubscriptionStatusFilterForm)
     rows = client_subscriptions(client=request.client, status=chosen.get("status") or None)
+    if exported := list_export(request, CLIENT_SUBSCRIPTIONS, rows):
+        return exported
     return list_page(
-        request, "portal/subscriptions/list.html", rows, section="subscriptions", filters=filters
+        request,
+        "portal/subscriptions/list.html",
+        rows,
+        section="subscriptions",
+        filters=filters,
+        exports=True,
     )
 
 
@@ -276,7 +296,10 @@ def subscription_auto_renew(request: PortalRequest, subscription_id: int) -> Htt
 def balance(request: PortalRequest) -> HttpResponse:
     client = request.client
     filters, chosen = list_filters(request, ChargeStatusFilterForm)
-    charges = client_charges(client=client, status=chosen.get("status") or None)
+    status = chosen.get("status") or None
+    if exported := client_money_export(request, client, charge_status=status):
+        return exported
+    charges = client_charges(client=client, status=status)
     return render(
         request,
         "portal/balance.html",
@@ -305,12 +328,15 @@ def notification_list(request: PortalRequest) -> HttpResponse:
     rows = client_notification_list(
         client=request.client, kind=chosen.get("kind") or None, read=chosen.get("read") or None
     )
+    if exported := list_export(request, CLIENT_NOTIFICATIONS, rows):
+        return exported
     return list_page(
         request,
         "portal/notifications/list.html",
         rows,
         section="notifications",
         filters=filters,
+        exports=True,
         unread=client_notification_unread_count(client=request.client),
     )
 
@@ -347,6 +373,8 @@ def notification_read(request: PortalRequest, notification_id: int) -> HttpRespo
 @role_required(Action.PEOPLE_MANAGE, methods=("POST",))
 def people(request: PortalRequest) -> HttpResponse:
     """«Пользователи»: everyone reads the list; the owner and the client's admins invite."""
+    if exported := list_export(request, PEOPLE, client_people(client=request.client)):
+        return exported
     return people_page(
         request,
         tenant={"client": request.client},

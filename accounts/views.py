@@ -18,15 +18,18 @@ from billing.selectors import (
     client_corrections,
     client_payments,
 )
+from billing.views import client_money_export
 from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
 from orders.selectors import client_subscriptions
 
+from .exports import CLIENTS, STAFF
 from .forms import ClientForm, ClientSearchForm, PanelAuthenticationForm, ReminderDaysForm
 from .invitations import invitation_pending
 from .panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     paginate,
     query_without_page,
     reseller_required,
@@ -78,7 +81,10 @@ def panel_home(request: PanelRequest) -> HttpResponse:
 def client_list(request: PanelRequest) -> HttpResponse:
     search = ClientSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    page = paginate(request, client_search(reseller=request.reseller, query=query))
+    rows = client_search(reseller=request.reseller, query=query)
+    if exported := list_export(request, CLIENTS, rows):
+        return exported
+    page = paginate(request, rows)
     return render(
         request,
         "panel/clients/list.html",
@@ -118,6 +124,8 @@ def client_new(request: PanelRequest) -> HttpResponse:
 @reseller_required
 def client_detail(request: PanelRequest, client_id: int) -> HttpResponse:
     client = found_or_404(client_get, reseller=request.reseller, client_id=client_id)
+    if exported := client_money_export(request, client):
+        return exported
     return render(
         request,
         "panel/clients/detail.html",
@@ -162,6 +170,8 @@ def client_invitation_resend(request: PanelRequest, client_id: int) -> HttpRespo
 @role_required(Action.STAFF_MANAGE, methods=("POST",))
 def staff(request: PanelRequest) -> HttpResponse:
     """«Сотрудники»: everyone reads the list; the reseller's admins invite."""
+    if exported := list_export(request, STAFF, staff_list(reseller=request.reseller)):
+        return exported
     return people_page(
         request,
         tenant={"reseller": request.reseller},

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from accounts.models import Client, Reseller
-from config.errors import NotFound
+from config.errors import NotFound, ValidationError
 from core.reasons import Reason
 from orders.models import Order, OrderStatus, Subscription, SubscriptionEvent, SubscriptionStatus
 
@@ -235,4 +235,125 @@ def reseller_dashboard(*, reseller: Reseller, today: date) -> Dashboard:
             MonthFigures(month=m, revenue=revenue.get(m, ZERO), cost=cost.get(m, ZERO))
             for m in (_month_start(today, back) for back in range(DASHBOARD_MONTHS - 1, -1, -1))
         ],
+    )
+
+
+# --------------------------------------------------------------------------- the distributor
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One reseller's month of the distributor's statement (DESIGN.md §13): the charges
+    closed in that month (by closed_on), at the purchase price (what the distributor bills
+    the reseller) and at the client price (the reseller's revenue)."""
+
+    reseller_id: int
+    reseller_name: str
+    reseller_inn: str
+    month: date  # the first day of the month
+    charges: int
+    cost: Decimal
+    revenue: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+STATEMENT_MAX_MONTHS = 120  # ten years on one page is already more than anyone reads
+
+
+def month_first(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_shift(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def distributor_statement(
+    *, month_from: date, month_to: date, reseller: Reseller | None = None
+) -> list[StatementRow]:
+    """Per reseller and month from `month_from` to `month_to` (their months, inclusive):
+    Σ cost and Σ amount of the closed charges, in one aggregate query whatever the number
+    of charges. `reseller`: that reseller's rows only (the panel); None: every reseller
+    (the operator). Months without closed charges have no row (statement_months fills
+    them for a chart). Ordered by reseller name, then month."""
+    first, last = month_first(month_from), month_first(month_to)
+    if last < first:
+        raise ValidationError(
+            _("Конечный месяц раньше начального: выберите месяц не раньше %(month)s.")
+            % {"month": first.strftime("%m.%Y")},
+            field="month_to",
+        )
+    if (last.year - first.year) * 12 + last.month - first.month >= STATEMENT_MAX_MONTHS:
+        raise ValidationError(
+            _("Период ведомости — не больше %(n)s месяцев.") % {"n": STATEMENT_MAX_MONTHS},
+            field="month_from",
+        )
+    charges = Charge.objects.filter(
+        status=ChargeStatus.CLOSED,
+        closed_on__gte=first,
+        closed_on__lt=month_shift(last, 1),
+    )
+    if reseller is not None:
+        charges = charges.filter(client__reseller=reseller)
+    rows = (
+        charges.annotate(month=TruncMonth("closed_on"))
+        .values("client__reseller_id", "client__reseller__name", "client__reseller__inn", "month")
+        .annotate(n=Count("id"), cost=Sum("cost"), revenue=Sum("amount"))
+        .order_by("client__reseller__name", "client__reseller_id", "month")
+    )
+    return [
+        StatementRow(
+            reseller_id=row["client__reseller_id"],
+            reseller_name=row["client__reseller__name"],
+            reseller_inn=row["client__reseller__inn"],
+            month=month_first(row["month"]),
+            charges=row["n"],
+            cost=money(row["cost"]),
+            revenue=money(row["revenue"]),
+        )
+        for row in rows
+    ]
+
+
+def statement_months(
+    rows: list[StatementRow], *, month_from: date, month_to: date
+) -> list[MonthFigures]:
+    """One reseller's rows as every month of the range, oldest first, zeros where nothing
+    closed (the panel's table and chart)."""
+    by_month = {row.month: row for row in rows}
+    out = []
+    month, last = month_first(month_from), month_first(month_to)
+    while month <= last:
+        row = by_month.get(month)
+        out.append(
+            MonthFigures(
+                month=month,
+                revenue=row.revenue if row else ZERO,
+                cost=row.cost if row else ZERO,
+            )
+        )
+        month = month_shift(month, 1)
+    return out
+
+
+@dataclass(frozen=True)
+class StatementTotals:
+    charges: int
+    cost: Decimal
+    revenue: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+def statement_totals(rows: list[StatementRow]) -> StatementTotals:
+    return StatementTotals(
+        charges=sum(row.charges for row in rows),
+        cost=sum((row.cost for row in rows), ZERO),
+        revenue=sum((row.revenue for row in rows), ZERO),
     )

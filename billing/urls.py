@@ -1,9 +1,10 @@
 """The reseller panel's payment pages (mounted under /panel/payments/) and its dashboard
-(`dashboard_urls`, mounted under /panel/dashboard/)."""
+(`dashboard_urls`, mounted under /panel/dashboard/) and the distributor's statement
+(`statement_urls`, /panel/statement/)."""
 
 from django.urls import path
 
-from . import correction_views, views
+from . import correction_views, statement_views, views
 
 app_name = "payments"
 
@@ -15,3 +16,4 @@ urlpatterns = [
 ]
 
 dashboard_urls = ([path("", views.dashboard, name="index")], "dashboard")
+statement_urls = ([path("", statement_views.panel_statement, name="index")], "statement")

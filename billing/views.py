@@ -9,7 +9,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +17,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from accounts.models import Client
 from accounts.panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     paginate,
     query_without_page,
     reseller_required,
@@ -35,13 +37,17 @@ from orders.models import Order
 from orders.selectors import OrderPaymentStatus, order_payment_status
 
 from .correction_views import REPLAYED
+from .exports import CHARGES, CLIENT_PAYMENTS, CORRECTIONS, PAYMENTS
 from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
 from .models import Payment
 from .selectors import (
     MonthFigures,
     Served,
     client_available_balance,
+    client_charges,
+    client_corrections,
     client_order_exists,
+    client_payments,
     client_pending_orders,
     payment_get,
     payment_list,
@@ -57,16 +63,16 @@ def payment_index(request: PanelRequest) -> HttpResponse:
     filters = PaymentFilterForm(request.GET, clients=client_list(reseller=request.reseller))
     values = filters.cleaned_data if filters.is_valid() else {}
     client = values.get("client")
-    page = paginate(
-        request,
-        payment_list(
-            reseller=request.reseller,
-            client_id=client.pk if client else None,
-            date_from=values.get("date_from"),
-            date_to=values.get("date_to"),
-            method=values.get("method") or None,
-        ),
+    rows = payment_list(
+        reseller=request.reseller,
+        client_id=client.pk if client else None,
+        date_from=values.get("date_from"),
+        date_to=values.get("date_to"),
+        method=values.get("method") or None,
     )
+    if exported := list_export(request, PAYMENTS, rows):
+        return exported
+    page = paginate(request, rows)
     return render(
         request,
         "panel/payments/list.html",
@@ -78,6 +84,22 @@ def payment_index(request: PanelRequest) -> HttpResponse:
             "section": "payments",
         },
     )
+
+
+def client_money_export(
+    request: HttpRequest, client: Client, *, charge_status: str | None = None
+) -> HttpResponse | None:
+    """A client's charges, payments or corrections as a file (`?export=…&table=…`): the
+    lists of the panel's client page and the portal's balance page."""
+    lists = (
+        ("charges", CHARGES, client_charges(client=client, status=charge_status)),
+        ("payments", CLIENT_PAYMENTS, client_payments(client=client)),
+        ("corrections", CORRECTIONS, client_corrections(client=client)),
+    )
+    for name, table, rows in lists:
+        if exported := list_export(request, table, rows, name=name):
+            return exported
+    return None
 
 
 def _client_id(raw: str | None) -> int | None:

@@ -6,7 +6,8 @@ from django.views.generic import RedirectView
 
 from api.panel_urls import panel_urls as api_panel_urls
 from api.panel_urls import portal_urls as api_portal_urls
-from billing.urls import dashboard_urls
+from billing.statement_views import admin_statement
+from billing.urls import dashboard_urls, statement_urls
 from documents.urls import client_invoice_urls
 from orders.urls import subscription_urls
 
@@ -26,6 +27,12 @@ urlpatterns = [
     path("favicon.ico", FaviconRedirect.as_view()),
     # Invitation links, "forgot password" (also the admin's), the language switch.
     path("", include("accounts.person_urls")),
+    # The distributor's statement (DESIGN.md §13): the operator's page beside the admin's.
+    path(
+        "admin/statement/",
+        admin.site.admin_view(admin_statement),
+        name="admin-distributor-statement",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The reseller panel (DESIGN.md §8): each app serves its own pages under /panel/.
@@ -36,6 +43,7 @@ urlpatterns = [
     path("panel/notifications/", include("notifications.urls")),
     path("panel/eset-usage/", include("eset_gateway.urls")),
     path("panel/dashboard/", include(dashboard_urls)),
+    path("panel/statement/", include(statement_urls)),
     path("panel/tokens/", include(api_panel_urls)),
     path("panel/invoices/", include("documents.urls")),
     path("panel/clients/<int:client_id>/invoices/", include(client_invoice_urls)),

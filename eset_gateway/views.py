@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from accounts.panel import PanelRequest, list_page, reseller_required
+from accounts.panel import PanelRequest, list_export, list_page, reseller_required
 
+from .exports import USAGE_DIFFERENCES
 from .selectors import usage_difference_list
 
 
 @reseller_required
 def usage_difference_index(request: PanelRequest) -> HttpResponse:
-    return list_page(
-        request,
-        "panel/eset/usage_differences.html",
-        usage_difference_list(reseller=request.reseller),
-        section="usage",
-    )
+    rows = usage_difference_list(reseller=request.reseller)
+    if exported := list_export(request, USAGE_DIFFERENCES, rows):
+        return exported
+    return list_page(request, "panel/eset/usage_differences.html", rows, section="usage")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     paginate,
     query_without_page,
     reseller_required,
@@ -22,6 +23,7 @@ from accounts.selectors import client_list
 from config.errors import ApplicationError
 from config.forms import report_domain_error
 
+from .exports import NOTIFICATIONS
 from .forms import JournalFilterForm
 from .selectors import notification_get, notification_list, notification_unread_count
 from .services import notification_email_resend, notification_mark_read
@@ -42,15 +44,15 @@ def notification_index(request: PanelRequest) -> HttpResponse:
     filters = JournalFilterForm(request.GET, clients=client_list(reseller=request.reseller))
     values = filters.cleaned_data if filters.is_valid() else {}
     client = values.get("client")
-    page = paginate(
-        request,
-        notification_list(
-            reseller=request.reseller,
-            client_id=client.pk if client else None,
-            kind=values.get("kind") or None,
-            read=values.get("read") or None,
-        ),
+    rows = notification_list(
+        reseller=request.reseller,
+        client_id=client.pk if client else None,
+        kind=values.get("kind") or None,
+        read=values.get("read") or None,
     )
+    if exported := list_export(request, NOTIFICATIONS, rows):
+        return exported
+    page = paginate(request, rows)
     return render(
         request,
         "panel/notifications/list.html",
@@ -60,6 +62,7 @@ def notification_index(request: PanelRequest) -> HttpResponse:
             "unread": notification_unread_count(reseller=request.reseller),
             "query_string": query_without_page(request),
             "section": "notifications",
+            "exports": True,
         },
     )
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     list_filters,
     list_page,
     reseller_required,
@@ -32,6 +33,7 @@ from core.clock import financial_day, nightly_moment
 from plans.models import ResellerPlan
 
 from . import services
+from .exports import ORDERS, SUBSCRIPTIONS
 from .forms import OrderForm, OrderStatusFilterForm, SeatChangeForm, SubscriptionStatusFilterForm
 from .models import Order, OrderStatus, SubscriptionStatus
 from .selectors import (
@@ -65,7 +67,11 @@ def _payments_url(order: Order) -> str | None:
 def order_index(request: PanelRequest) -> HttpResponse:
     filters, chosen = list_filters(request, OrderStatusFilterForm)
     rows = order_list(reseller=request.reseller, status=chosen.get("status") or None)
-    return list_page(request, "panel/orders/list.html", rows, section="orders", filters=filters)
+    if exported := list_export(request, ORDERS, rows):
+        return exported
+    return list_page(
+        request, "panel/orders/list.html", rows, section="orders", filters=filters, exports=True
+    )
 
 
 def _selected_plan(plans, raw: str | None) -> ResellerPlan | None:
@@ -190,6 +196,8 @@ def order_cancel(request: PanelRequest, order_id: int) -> HttpResponse:
 def subscription_index(request: PanelRequest) -> HttpResponse:
     filters, chosen = list_filters(request, SubscriptionStatusFilterForm)
     rows = subscription_list(reseller=request.reseller, status=chosen.get("status") or None)
+    if exported := list_export(request, SUBSCRIPTIONS, rows):
+        return exported
     return list_page(
         request, "panel/subscriptions/list.html", rows, section="subscriptions", filters=filters
     )

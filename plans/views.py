@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     list_filters,
     list_page,
     reseller_required,
@@ -26,6 +27,7 @@ from config.formats import format_amount_input, format_rub
 from config.forms import apply_domain_error, report_domain_error
 
 from . import services
+from .exports import PLANS
 from .forms import SeatPriceForm, StatusFilterForm
 from .models import ResellerPlan
 from .selectors import (
@@ -43,6 +45,8 @@ def plan_list(request: PanelRequest) -> HttpResponse:
     filters, chosen = list_filters(request, StatusFilterForm)
     status = chosen.get("status") or ""
     rows = plan_catalogue(reseller=request.reseller, status=status or None)
+    if exported := list_export(request, PLANS, rows):
+        return exported
     return list_page(
         request, "panel/plans/list.html", rows, section="plans", filters=filters, status=status
     )

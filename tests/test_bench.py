@@ -93,3 +93,58 @@ def test_billing_bench_small_run_matches_its_floor_and_keeps_the_invariants():
     ]
     assert all({"figure", "value", "unit", "target", "ok"} <= set(r) for r in results)
     assert results[2]["value"] < 256  # a small run stays far under the memory target
+
+
+def test_export_bench_data_put_exactly_a_tenth_after_its_filter_day():
+    from datetime import date, timedelta
+
+    from tests.bench import bench_exports
+
+    rows = list(bench_exports._payments(1000, 7))
+    days = [row[5] for row in rows]
+    cut = bench_exports.FIRST_DAY + timedelta(days=bench_exports.DAYS - bench_exports.SMALL_DAYS)
+    assert days[0] == bench_exports.FIRST_DAY and max(days) == date(2026, 12, 31)
+    assert cut == date(2026, 12, 22)
+    assert sum(day >= cut for day in days) == 100
+    assert {row[7] for row in rows} == set(range(1, 8))  # every client pays
+
+
+@requires_postgres
+def test_export_bench_small_run_exports_every_row_in_both_formats():
+    name = f"{settings.DATABASES['default']['NAME']}_bx"[:50]
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(BENCH_EXPORT_ROWS="1000", BENCH_EXPORT_CLIENTS="20", BENCH_DATABASE=name)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.bench.bench_exports"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        common.drop_db(f"{name}_exp")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for fmt in ("csv", "xlsx"):
+        for rows in (100, 1000):
+            assert re.search(
+                rf"^exports: {fmt} {rows} rows, [\d.]+ s \(CPU [\d.]+ s\), "
+                r"peak RSS \d+ MB, traced [\d.]+ MB, \d+ bytes$",
+                proc.stdout,
+                re.M,
+            ), proc.stdout
+    results = [
+        json.loads(x.removeprefix("BENCH_RESULT "))
+        for x in proc.stdout.splitlines()
+        if x.startswith("BENCH_RESULT ")
+    ]
+    assert [r["figure"] for r in results] == [
+        f"export {fmt} {what}"
+        for fmt in ("csv", "xlsx")
+        for what in (
+            "1000 rows time",
+            "peak RSS growth 100→1000 rows",
+            "traced peak ratio 100→1000 rows",
+        )
+    ]

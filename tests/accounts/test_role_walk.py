@@ -128,6 +128,8 @@ class Case:
     name: str
     make: Callable[[World], Request]
     done: tuple[int, ...]
+    # A read the role table guards (an export): allowed, it answers and writes nothing.
+    reads: bool = False
 
     def __str__(self) -> str:
         return f"{self.side}-{self.action}-{self.face}-{self.name}"
@@ -440,6 +442,25 @@ CASES = [
         ),
         (200,),
     ),
+    # -------------------------------------------------------------- exports (reads)
+    Case(
+        RESELLER,
+        Action.EXPORTS,
+        "page",
+        "payments-csv",
+        lambda w: ("get", reverse("payments:list"), {"export": "csv"}),
+        (200,),
+        reads=True,
+    ),
+    Case(
+        CLIENT,
+        Action.EXPORTS,
+        "page",
+        "orders-xlsx",
+        lambda w: ("get", reverse("portal:orders"), {"export": "xlsx"}),
+        (200,),
+        reads=True,
+    ),
 ]
 
 # Actions of the table that no face offers on this branch yet: whoever adds the page or
@@ -449,7 +470,6 @@ NOT_YET_IN_A_FACE = {
     Action.CORRECTIONS,
     Action.DOCUMENTS,
     Action.STATEMENTS_IMPORT,
-    Action.EXPORTS,
     Action.REQUISITES_MANAGE,
     Action.AUDIT_READ,
 }
@@ -498,7 +518,10 @@ def test_the_role_table_decides(case: Case, role: str, w: World):
         response = getattr(http, method)(path, body)
     if allowed:
         assert response.status_code in case.done, (response.status_code, response.content[:400])
-        assert snapshot() != before, "an allowed action wrote nothing"
+        if case.reads:
+            assert snapshot() == before, "a read wrote something"
+        else:
+            assert snapshot() != before, "an allowed action wrote nothing"
     else:
         assert response.status_code == 403, (response.status_code, response.content[:400])
         assert snapshot() == before
@@ -537,6 +560,7 @@ def test_the_panel_shows_only_what_the_role_allows(role, w: World):
             reverse("subscriptions:auto-renew", args=[w.subscription.pk]),
         ),
         Action.PAYMENTS_REGISTER: (reverse("payments:list"), reverse("payments:new")),
+        Action.EXPORTS: (reverse("orders:list"), "export=xlsx"),
         Action.STAFF_MANAGE: (
             reverse("accounts:staff"),
             reverse("accounts:staff-remove", args=[w.staff_target.pk]),
@@ -570,6 +594,7 @@ def test_the_portal_shows_only_what_the_role_allows(role, w: World):
             reverse("portal:people"),
             reverse("portal:person-remove", args=[w.person_target.pk]),
         ),
+        Action.EXPORTS: (reverse("portal:orders"), "export=xlsx"),
     }
     for action, (page, mark) in shown.items():
         assert (mark in _html(user, page)) == (action in allowed), (role, action)
