@@ -56,36 +56,47 @@ def test_a_plan_without_a_description_shows_no_empty_line(portal, plan):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_an_order_waiting_for_payment_says_how_to_pay_without_an_invoice(
-    portal, client_, reseller, plan
-):
+def test_an_order_waiting_for_payment_leads_the_owner_to_an_invoice(portal, client_, plan):
     order = order_create(client=client_, reseller_plan=plan, seats=5, at=NOW)
     order_confirm(order=order, at=NOW)
 
     html = html_of(portal.get(reverse("portal:order", args=[order.pk])))
 
-    # 5 seats × 100 ₽ for 1.11-30.11: 500 ₽, to the reseller by its details, order No. named
-    # (a no-break space keeps «заказ» and «№N» on one line).
+    # 5 seats × 100 ₽ for 1.11-30.11: 500 ₽, and the owner may issue the invoice for it.
+    assert "Подписка станет активной после оплаты 500,00 ₽." in html
+    url = f"{reverse('portal-invoices:new')}?order={order.pk}"
+    assert f'href="{url}">Получить счёт на 500,00 ₽</a>' in html
+    assert "счёт реселлера" not in html
+
+
+def test_without_an_invoice_the_note_says_how_to_pay_the_reseller(client_, reseller, plan):
+    order = Order(pk=7, client=client_, reseller_plan=plan, seats=5)
+    html = render_to_string(
+        "portal/_how_to_pay.html",
+        {"due": Decimal("500.00"), "order": order, "reseller": reseller},
+    )
+    # To the reseller by its details, the order No. named (a no-break space keeps «заказ» and
+    # «№N» on one line).
     assert "Подписка станет активной после оплаты 500,00 ₽." in html
     assert (
         f"Переведите 500,00 ₽ вашему реселлеру «{reseller.name}» по его реквизитам, указав в "
-        f"назначении платежа заказ №{order.pk}: реселлер зарегистрирует платёж, и подписка "
+        "назначении платежа заказ\xa0№7: реселлер зарегистрирует платёж, и подписка "
         "станет активной."
     ) in html
     assert f'<a href="mailto:{reseller.email}">{reseller.email}</a>' in html
-    assert "счёт реселлера" not in html and "Получить счёт" not in html
+    assert "Получить счёт" not in html
 
 
 def test_with_an_invoice_link_the_same_note_leads_to_the_invoice(client_, reseller, plan):
     order = Order(pk=7, client=client_, reseller_plan=plan, seats=5)
-    url = "/portal/invoices/new/?amount=500.00"
+    url = "/portal/invoices/new/"
     html = render_to_string(
         "portal/_how_to_pay.html",
         {"due": Decimal("500.00"), "order": order, "reseller": reseller, "invoice_url": url},
     )
     assert "Подписка станет активной после оплаты 500,00 ₽." in html
-    assert "Оплатите счёт на 500,00 ₽ по заказу №7" in html
-    assert f'href="{url}">Получить счёт на 500,00 ₽</a>' in html
+    assert "Оплатите счёт на 500,00 ₽ по заказу\xa0№7" in html
+    assert f'href="{url}?order=7">Получить счёт на 500,00 ₽</a>' in html
     assert "по его реквизитам" not in html
 
 
