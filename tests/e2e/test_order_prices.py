@@ -12,8 +12,9 @@ from accounts.models import Client
 from config.formats import format_rub
 
 from .test_layout import WIDTHS, _sign_in, demo
+from .test_long_names import long_names
 
-__all__ = ["demo"]
+__all__ = ["demo", "long_names"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +32,10 @@ CELLS = """() => [...document.querySelectorAll("#order-form tr[data-plan] td:las
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_order_form_shows_every_price_whole_on_screen(page: Page, demo, width: int):
+@pytest.mark.parametrize("data", ["demo", "long_names"])
+def test_order_form_shows_every_price_whole_on_screen(page: Page, request, data: str, width: int):
+    """With the demo's names, and with 200-character ones that leave no room to spare."""
+    request.getfixturevalue(data)
     username, _email, password = RESELLER_USER
     _sign_in(page, "/panel/login/", username, password)
     client = Client.objects.order_by("pk").first()
