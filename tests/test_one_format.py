@@ -17,7 +17,7 @@ from config.formats import format_amount_input, format_moment, format_time
 
 ROOT = Path(__file__).resolve().parents[1]
 # Someone else's page (the dashboard) is out of this walk until it is brought in line.
-NOT_YET = {ROOT / "templates" / "panel" / "dashboard.html"}
+NOT_YET: set[Path] = set()
 
 
 def test_a_time_is_written_one_way_in_moscow_time():
