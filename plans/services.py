@@ -72,15 +72,19 @@ def seat_price_is_loss(*, seat_price: Decimal, purchase_price: Decimal) -> bool:
 
 @transaction.atomic
 def reseller_plan_set_seat_price(
-    *, reseller_plan: ResellerPlan, seat_price, by=None, confirm_loss: bool = False
+    *, reseller_plan: ResellerPlan, seat_price, by=None, confirm_loss: bool | None = None
 ) -> ResellerPlan:
-    """S4: the monthly fee per seat. It applies to periods formed from now on. A price that
-    sells at a loss is refused (409 `seat_price_below_cost`) unless `confirm_loss`: a typo
-    like 7.80 for 78.00 must not go to every new period silently."""
+    """S4: the monthly fee per seat. It applies to periods formed from now on.
+
+    A price that sells at a loss is a decision the faces ask a person to confirm: they pass
+    `confirm_loss` (False until the person confirmed), and then such a price is refused (409
+    `seat_price_below_cost`) so that a typo like 7.80 for 78.00 does not go to every new
+    period silently. A caller of the domain API (§12) that asks nobody passes nothing
+    (None) and the price is saved as given."""
     price = money_clean(seat_price, field="seat_price", allow_zero=True)
     reseller_plan.refresh_from_db()
     purchase = reseller_plan.vendor_plan.purchase_price
-    if not confirm_loss and seat_price_is_loss(seat_price=price, purchase_price=purchase):
+    if confirm_loss is False and seat_price_is_loss(seat_price=price, purchase_price=purchase):
         text = (
             _(
                 "Абонентская плата %(price)s: клиенты получат лицензии бесплатно, а закупка "

@@ -42,7 +42,7 @@ def plan() -> ResellerPlan:
 def test_a_loss_price_is_refused_without_confirmation_and_nothing_is_written(plan, price):
     audits = AuditEvent.objects.count()
     with pytest.raises(Conflict) as refused:
-        reseller_plan_set_seat_price(reseller_plan=plan, seat_price=price)
+        reseller_plan_set_seat_price(reseller_plan=plan, seat_price=price, confirm_loss=False)
     assert (refused.value.code, refused.value.field) == (SEAT_PRICE_BELOW_COST, "seat_price")
     assert ResellerPlan.objects.get(pk=plan.pk).seat_price == Decimal("120.00")
     assert AuditEvent.objects.count() == audits
@@ -51,7 +51,9 @@ def test_a_loss_price_is_refused_without_confirmation_and_nothing_is_written(pla
 def test_the_refusal_says_both_prices():
     plan = ResellerPlanFactory(vendor_plan=VendorPlanFactory(purchase_price=Decimal("78.00")))
     with pytest.raises(Conflict) as refused:
-        reseller_plan_set_seat_price(reseller_plan=plan, seat_price=Decimal("50"))
+        reseller_plan_set_seat_price(
+            reseller_plan=plan, seat_price=Decimal("50"), confirm_loss=False
+        )
     assert refused.value.message == (
         "Абонентская плата 50,00 ₽ ниже закупочной цены 78,00 ₽: подтвердите продажу в убыток."
     )
@@ -61,6 +63,13 @@ def test_the_refusal_says_both_prices():
 def test_a_confirmed_loss_price_is_saved(plan, price):
     reseller_plan_set_seat_price(reseller_plan=plan, seat_price=price, confirm_loss=True)
     assert ResellerPlan.objects.get(pk=plan.pk).seat_price == price
+
+
+def test_a_caller_of_the_domain_api_that_asks_nobody_sets_the_price_as_given(plan):
+    # DESIGN.md §12: reseller_plan_set_seat_price(*, reseller_plan, seat_price); only the
+    # panel and the API ask a person, and they pass confirm_loss.
+    reseller_plan_set_seat_price(reseller_plan=plan, seat_price=Decimal("50.00"))
+    assert ResellerPlan.objects.get(pk=plan.pk).seat_price == Decimal("50.00")
 
 
 def test_the_purchase_price_itself_needs_no_confirmation(plan):
