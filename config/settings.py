@@ -132,6 +132,9 @@ TEMPLATES = [
     },
 ]
 
+# Every form marks its invalid fields the same way (config.forms.ProductBoundField).
+FORM_RENDERER = "config.forms.ProductFormRenderer"
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }

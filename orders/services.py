@@ -23,6 +23,7 @@ from billing.services import (
 from billing.services.lifecycle import seat_changes_move
 from config.errors import Conflict, InsufficientFunds, NotFound, ValidationError
 from config.formats import format_rub
+from core.bounds import SEATS_DIGITS, seats_range_text
 from core.clock import financial_day, next_sync_day, require_aware
 from core.reasons import Reason
 from core.transitions import transition
@@ -66,26 +67,19 @@ def _audit(obj, action: str, *, at=None, by=None, client=None, before=None, afte
 
 
 def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") -> int:
-    """S6: within the plan's limits of the Workplace resource."""
-    if isinstance(seats, bool) or not isinstance(seats, int):
-        if isinstance(seats, str) and seats.strip().isascii() and seats.strip().isdigit():
-            seats = int(seats.strip())
-        else:
-            raise ValidationError(_("Число рабочих мест должно быть целым числом."), field=field)
+    """S6: within the plan's limits of the Workplace resource; every refusal states them."""
     vendor = reseller_plan.vendor_plan
+    refused = seats_range_text(vendor.min_seats, vendor.max_seats)
+    if isinstance(seats, bool) or not isinstance(seats, int):
+        text = seats.strip() if isinstance(seats, str) else ""
+        if not (text.isascii() and text.isdigit() and len(text) <= SEATS_DIGITS):
+            raise ValidationError(refused, field=field)
+        seats = int(text)
     if seats < 1:
-        raise ValidationError(
-            _("Число рабочих мест должно быть от %(min)s до %(max)s.")
-            % {"min": vendor.min_seats, "max": vendor.max_seats},
-            field=field,
-        )
+        raise ValidationError(refused, field=field)
     if not vendor.min_seats <= seats <= vendor.max_seats:
         # The plan's limits, not the request's form: a state conflict (409 in the API).
-        raise Conflict(
-            _("Число рабочих мест должно быть от %(min)s до %(max)s.")
-            % {"min": vendor.min_seats, "max": vendor.max_seats},
-            field=field,
-        )
+        raise Conflict(refused, field=field)
     return seats
 
 
