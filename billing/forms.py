@@ -43,7 +43,14 @@ class PaymentFilterForm(forms.Form):
 
 
 class ClientPickForm(forms.Form):
-    client = ClientChoiceField(label=_("Клиент"), queryset=Client.objects.none())
+    client = ClientChoiceField(
+        label=_("Клиент"),
+        queryset=Client.objects.none(),
+        error_messages={
+            "required": _("Выберите клиента."),
+            "invalid_choice": _("Выберите клиента из списка."),
+        },
+    )
 
     def __init__(self, *args, clients: QuerySet[Client], **kwargs):
         super().__init__(*args, **kwargs)

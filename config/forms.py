@@ -29,6 +29,8 @@ from .errors import ApplicationError
 
 INVALID_CLASS = "invalid"
 SEATS_PATTERN = re.compile(rf"[0-9]{{1,{SEATS_DIGITS}}}")
+# Digits with a decimal point (after amount_text): no exponent, no "NaN", no "1.".
+AMOUNT_PATTERN = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 def apply_domain_error(
@@ -122,7 +124,7 @@ class MoneyField(forms.CharField):
         negative = self.signed and text.startswith("-")
         if negative:
             text = text[1:]
-        if not text:
+        if not AMOUNT_PATTERN.fullmatch(text):
             raise forms.ValidationError(
                 amount_range_text(allow_zero=self.allow_zero, signed=self.signed), code="invalid"
             )
