@@ -114,6 +114,7 @@ class AuditAction(models.TextChoices):
     SEAT_CHANGE_CANCELLED = "seat_change_cancelled", _("изменение числа мест отменено")
     ORDER_CONFIRMED = "order_confirmed", _("заказ подтверждён")
     ORDER_CANCELLED = "order_cancelled", _("заказ отменён")
+    ORDER_DRAFT_PURGED = "order_draft_purged", _("удалён заброшенный черновик заказа")
     SEAT_PRICE_CHANGED = "seat_price_changed", _("изменена абонентская плата")
     PLAN_STATUS_CHANGED = "plan_status_changed", _("изменён статус тарифного плана")
     PLAN_PUBLICATION_CHANGED = "plan_publication_changed", _("изменена публикация плана")

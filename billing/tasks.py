@@ -5,7 +5,12 @@ from celery import chain, shared_task
 from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 
-from config.celery import BILLING_RUN_TASK, ESET_SYNC_TASK, NIGHTLY_TASK
+from config.celery import (
+    BILLING_RUN_TASK,
+    ESET_SYNC_TASK,
+    FORM_SUBMISSIONS_PURGE_TASK,
+    NIGHTLY_TASK,
+)
 
 
 def _day(day_iso: str | None) -> date:
@@ -55,3 +60,10 @@ def nightly_run(day_iso: str | None = None) -> str:
     day = _day(day_iso).isoformat()
     chain(eset_sync_task.si(day), billing_run_task.si(day)).apply_async()
     return day
+
+
+@shared_task(name=FORM_SUBMISSIONS_PURGE_TASK, acks_late=True, ignore_result=True)
+def form_submissions_purge_task() -> int:
+    from .submissions import form_submissions_purge
+
+    return form_submissions_purge(at=timezone.now())

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost: its product 404/403 pages pass back through CSP and the rest.
+    "config.views.ProductErrorPagesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): only the app's own files; the few inline blocks
