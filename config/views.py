@@ -4,7 +4,9 @@ missing page or a refused one, DEBUG or not. The API keeps its JSON errors (api.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template import loader
 
 # Programs read these; they answer in JSON of their own.
@@ -56,9 +58,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 class ProductErrorPagesMiddleware:
-    """With DEBUG on Django answers a 404 with its technical page (English, the URL list);
-    this replaces any 403/404 HTML answer that is not already a product page, so a client
-    opening /panel/ or anyone opening a missing id sees the product's page in both modes."""
+    """With DEBUG on Django answers a 404 with its technical page (English, the URL list).
+    This answers a 404 or 403 raised by a view with the product's page, DEBUG or not, and,
+    with DEBUG on, an address that matches no URL too (with DEBUG off handler404 does). A
+    view that renders its own 404 page (an expired invitation) keeps it."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -66,10 +69,24 @@ class ProductErrorPagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if (
-            response.status_code in (403, 404)
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
             and not getattr(response, "product_page", False)
-            and not request.path.startswith(NOT_HTML_PREFIXES)
-            and response.get("Content-Type", "").startswith("text/html")
+            and _html(request)
         ):
-            return error_page(request, response.status_code)
+            return error_page(request, 404)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _html(request):
+            return None
+        if isinstance(exception, Http404):
+            return error_page(request, 404)
+        if isinstance(exception, PermissionDenied):
+            return error_page(request, 403)
+        return None
+
+
+def _html(request: HttpRequest) -> bool:
+    return not request.path.startswith(NOT_HTML_PREFIXES)
