@@ -11,7 +11,7 @@ class Reseller(models.Model):
     inn = models.CharField("ИНН", max_length=12, blank=True)
     email = models.EmailField("контактный e-mail")
     is_active = models.BooleanField("активен", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
 
     class Meta:
         verbose_name = "реселлер"
@@ -23,7 +23,9 @@ class Reseller(models.Model):
 
 
 class Client(models.Model):
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="clients")
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="clients", verbose_name=_("реселлер")
+    )
     name = models.CharField("название", max_length=200)
     inn = models.CharField("ИНН", max_length=12, blank=True)
     email = models.EmailField("контактный e-mail")
@@ -35,12 +37,15 @@ class Client(models.Model):
     address_zip = models.CharField(_("индекс"), max_length=20, blank=True)
     # The subscription owner: receives activation data (S9).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_clients"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_clients",
+        verbose_name=_("владелец"),
     )
     # Cached sum of the client's ledger (billing.BalanceEntry); written only by billing
     # services under a row lock on this client, checked by `manage.py check_ledger`.
     balance = models.DecimalField("баланс", max_digits=14, decimal_places=2, default=Decimal("0"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
 
     class Meta:
         verbose_name = "клиент"
@@ -62,15 +67,28 @@ class Membership(models.Model):
         VIEWER = "viewer", _("наблюдатель")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("пользователь"),
     )
     reseller = models.ForeignKey(
-        Reseller, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+        Reseller,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("реселлер"),
     )
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("клиент"),
     )
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ADMIN)
+    role = models.CharField(_("роль"), max_length=16, choices=Role.choices, default=Role.ADMIN)
     # The person's own choice of the UI language (DESIGN.md §8); empty until they choose,
     # and then Russian applies (accounts.middleware), whatever the browser asks for.
     language = models.CharField(

@@ -56,7 +56,7 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR") from _error
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.OperatorAdminConfig",  # django.contrib.admin with config.admin's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
