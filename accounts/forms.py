@@ -3,9 +3,13 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import ApplicationError
+from config.forms import apply_domain_error
+
 from .login_throttle import ThrottledLoginMixin
 from .models import Membership
 from .selectors import membership_for
+from .services import client_fields_clean
 
 
 class PanelAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
@@ -49,6 +53,20 @@ class ClientForm(forms.Form):
     address_city = forms.CharField(label=_("Город"), max_length=100)
     address_street = forms.CharField(label=_("Улица, дом"), max_length=200)
     address_zip = forms.CharField(label=_("Индекс"), max_length=20)
+
+    def clean(self) -> dict:
+        """Every mistake in one round: the service's checks of the fields the form itself
+        accepted (a wrong e-mail and INN are shown together with an empty city)."""
+        data = super().clean() or {}
+        try:
+            client_fields_clean(
+                **{name: data.get(name, "") for name in self.fields}  # type: ignore[arg-type]
+            )
+        except ApplicationError as exc:
+            for one in getattr(exc, "errors", [exc]):
+                if one.field not in self.errors:
+                    apply_domain_error(self, one)
+        return data
 
 
 class ClientSearchForm(forms.Form):

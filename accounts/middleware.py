@@ -1,7 +1,8 @@
 """The UI language (DESIGN.md §8): the person's stored choice (Membership.language), else
 the choice made on this browser (Django's set_language cookie), else Russian. What the
-browser sends as Accept-Language is not used for pages: the product is Russian until the
-person chooses. The API (/api/) is for programs, which do ask by Accept-Language.
+browser or an API client sends as Accept-Language is used nowhere: the product is Russian
+until the person chooses. An API token's person is known only once DRF authenticates, so
+api.authentication applies their stored language then (person_language_activate).
 
 Replaces django.middleware.locale.LocaleMiddleware; stands after AuthenticationMiddleware."""
 
@@ -29,10 +30,18 @@ def language_for(request) -> str:
     stored = stored_language(request)
     if stored in CODES:
         return stored
-    if request.path.startswith("/api/"):
-        return translation.get_language_from_request(request)
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return chosen if chosen in CODES else settings.LANGUAGE_CODE
+
+
+def person_language_activate(request, user) -> None:
+    """The language of a person authenticated after this middleware ran (an API token)."""
+    membership = membership_remember(user=user)
+    language = membership.language if membership is not None else ""
+    if language in CODES:
+        translation.activate(language)
+        # DRF's Request wraps Django's: the middleware reads the code from the latter.
+        getattr(request, "_request", request).LANGUAGE_CODE = language
 
 
 class PersonLanguageMiddleware:
@@ -44,5 +53,5 @@ class PersonLanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

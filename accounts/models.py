@@ -23,7 +23,7 @@ class Reseller(models.Model):
     inn = models.CharField("ИНН", max_length=12, blank=True)
     email = models.EmailField("контактный e-mail")
     is_active = models.BooleanField("активен", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
     # Days before a period's expires_on, largest first; empty: no reminders are sent.
     reminder_days = models.JSONField(
         _("напоминания о продлении, дней до окончания периода"),
@@ -43,7 +43,9 @@ class Reseller(models.Model):
 
 
 class Client(models.Model):
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="clients")
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="clients", verbose_name=_("реселлер")
+    )
     name = models.CharField("название", max_length=200)
     inn = models.CharField("ИНН", max_length=12, blank=True)
     email = models.EmailField("контактный e-mail")
@@ -55,12 +57,15 @@ class Client(models.Model):
     address_zip = models.CharField(_("индекс"), max_length=20, blank=True)
     # The subscription owner: receives activation data (S9).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_clients"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_clients",
+        verbose_name=_("владелец"),
     )
     # Cached sum of the client's ledger (billing.BalanceEntry); written only by billing
     # services under a row lock on this client, checked by `manage.py check_ledger`.
     balance = models.DecimalField("баланс", max_digits=14, decimal_places=2, default=Decimal("0"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
 
     class Meta:
         verbose_name = "клиент"
@@ -82,15 +87,28 @@ class Membership(models.Model):
         VIEWER = "viewer", _("наблюдатель")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("пользователь"),
     )
     reseller = models.ForeignKey(
-        Reseller, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+        Reseller,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("реселлер"),
     )
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("клиент"),
     )
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ADMIN)
+    role = models.CharField(_("роль"), max_length=16, choices=Role.choices, default=Role.ADMIN)
     # The person's own choice of the UI language (DESIGN.md §8); empty until they choose,
     # and then Russian applies (accounts.middleware), whatever the browser asks for.
     language = models.CharField(
@@ -134,6 +152,7 @@ class AuditAction(models.TextChoices):
     SEAT_CHANGE_CANCELLED = "seat_change_cancelled", _("изменение числа мест отменено")
     ORDER_CONFIRMED = "order_confirmed", _("заказ подтверждён")
     ORDER_CANCELLED = "order_cancelled", _("заказ отменён")
+    ORDER_DRAFT_PURGED = "order_draft_purged", _("удалён заброшенный черновик заказа")
     SEAT_PRICE_CHANGED = "seat_price_changed", _("изменена абонентская плата")
     PLAN_STATUS_CHANGED = "plan_status_changed", _("изменён статус тарифного плана")
     PLAN_PUBLICATION_CHANGED = "plan_publication_changed", _("изменена публикация плана")

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import SeatsField
+
 from .login_throttle import ThrottledLoginMixin
 from .selectors import portal_client_for
 
@@ -39,17 +41,13 @@ class PortalAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class PortalOrderForm(forms.Form):
-    """S5-S6. `seats` stays text: order_create parses it and names the field on error."""
+    """S5-S6. The seats are bounded by the plan (order_create checks them again)."""
 
-    seats = forms.CharField(
-        label=_("Количество лицензий (рабочих мест)"),
-        max_length=9,
-        widget=forms.NumberInput(attrs={"step": 1}),
-    )
+    seats = SeatsField(label=_("Количество лицензий (рабочих мест)"))
 
     def __init__(self, *args, min_seats: int, max_seats: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["seats"].widget.attrs.update(min=min_seats, max=max_seats)
+        self.fields["seats"].set_bounds(min_seats, max_seats)  # type: ignore[attr-defined]
         self.fields["seats"].help_text = _(
             "Минимальное количество лицензий включено автоматически; "
             "можно указать от %(min)s до %(max)s."

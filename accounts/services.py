@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict, ValidationError
+from config.errors import Conflict, ValidationError, errors_collect
 
 from .audit import audit_record
 from .invitations import invitation_send, password_check
@@ -141,15 +142,17 @@ def client_create(
     whose login is the client's e-mail. Without a password the owner is sent an invitation
     to set one, in this transaction (DESIGN.md §3). The address may be left for later (the
     API and the admin do not ask for it): an order is then refused until it is given."""
-    name = _clean_name(name)
-    email = _clean_email(email)
-    inn = _clean_inn(inn)
-    address = _clean_address(
+    clean = client_fields_clean(
+        name=name,
+        email=email,
+        inn=inn,
         address_state=address_state,
         address_city=address_city,
         address_street=address_street,
         address_zip=address_zip,
     )
+    name, email, inn = clean["name"], clean["email"], clean["inn"]
+    address = {field: clean[field] for field in CLIENT_ADDRESS_FIELDS}
     if not reseller.is_active:
         raise ValidationError(_("Реселлер неактивен."), field="reseller")
     owner = _user_create(username=email, email=email, password=password)
@@ -170,15 +173,52 @@ def client_create(
     return client
 
 
+ADDRESS_LIMITS = {
+    "address_state": 100,
+    "address_city": 100,
+    "address_street": 200,
+    "address_zip": 20,
+}
+
+
+def _clean_address_part(name: str, value: str) -> str:
+    value = (value or "").strip()
+    if len(value) > ADDRESS_LIMITS[name]:
+        raise ValidationError(
+            _("Не длиннее %(n)s символов.") % {"n": ADDRESS_LIMITS[name]}, field=name
+        )
+    return value
+
+
 def _clean_address(**fields: str) -> dict[str, str]:
-    limits = {"address_state": 100, "address_city": 100, "address_street": 200, "address_zip": 20}
-    clean: dict[str, str] = {}
-    for name, value in fields.items():
-        value = (value or "").strip()
-        if len(value) > limits[name]:
-            raise ValidationError(_("Не длиннее %(n)s символов.") % {"n": limits[name]}, field=name)
-        clean[name] = value
-    return clean
+    return errors_collect(
+        {name: partial(_clean_address_part, name, value) for name, value in fields.items()}
+    )
+
+
+def client_fields_clean(
+    *,
+    name: str,
+    email: str,
+    inn: str = "",
+    address_state: str = "",
+    address_city: str = "",
+    address_street: str = "",
+    address_zip: str = "",
+) -> dict[str, str]:
+    """A client's fields cleaned, or every field's refusal at once (ValidationErrors), so
+    that the panel's form shows all its mistakes in one round. Writes nothing."""
+    return errors_collect(
+        {
+            "name": partial(_clean_name, name),
+            "email": partial(_clean_email, email),
+            "inn": partial(_clean_inn, inn),
+            "address_state": partial(_clean_address_part, "address_state", address_state),
+            "address_city": partial(_clean_address_part, "address_city", address_city),
+            "address_street": partial(_clean_address_part, "address_street", address_street),
+            "address_zip": partial(_clean_address_part, "address_zip", address_zip),
+        }
+    )
 
 
 CLIENT_ADDRESS_FIELDS = ("address_state", "address_city", "address_street", "address_zip")

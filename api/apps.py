@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "REST API"
+    verbose_name = "API: токены и ключи идемпотентности"
 
     def ready(self) -> None:
         # drf-spectacular finds the token scheme through this extension's registration.

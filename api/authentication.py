@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from accounts.middleware import person_language_activate
+
 from .selectors import token_for_key
 from .services import token_hash, token_touch
 
@@ -34,6 +36,8 @@ class BearerTokenAuthentication(BaseAuthentication):
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Неизвестный или отозванный токен."))
         token_touch(token=token, at=timezone.now())
+        # The token's person answers in their stored language, never Accept-Language's.
+        person_language_activate(request, token.user)
         return (token.user, token)
 
     def authenticate_header(self, request) -> str:

@@ -5,8 +5,8 @@
 Domain refusals (config.errors.ApplicationError: 400/404/409) keep their code, message and
 field; DRF's own errors (validation, authentication, permission, not found, throttling,
 parse errors) are reshaped here, in one place. Messages are in the request's language:
-the domain and DRF translate at raise time, and LocaleMiddleware picks the language from
-Accept-Language (Russian by default)."""
+the domain and DRF translate at raise time, in the person's stored language (Russian until
+they choose; Accept-Language is not used: accounts.middleware)."""
 
 from __future__ import annotations
 

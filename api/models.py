@@ -10,15 +10,18 @@ class ApiToken(models.Model):
     it is created, and cannot be read back (a leaked database leaks no usable token)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name="пользователь",
     )
     name = models.CharField("название", max_length=100)
     # The first characters of the raw token, so that people can tell their tokens apart.
-    prefix = models.CharField(max_length=16)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField("префикс", max_length=16)
+    key_hash = models.CharField("хеш ключа", max_length=64, unique=True)
+    created_at = models.DateTimeField("выдан")
+    last_used_at = models.DateTimeField("последнее использование", null=True, blank=True)
+    revoked_at = models.DateTimeField("отозван", null=True, blank=True)
 
     class Meta:
         verbose_name = "API-токен"
@@ -41,17 +44,22 @@ class IdempotencyRecord(models.Model):
     neither. The unique (user, key) constraint makes a concurrent replay wait for the first
     request's transaction and then read its response, instead of doing the work twice."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="пользователь",
+    )
+    key = models.CharField("Idempotency-Key", max_length=255)
     # SHA-256 of the method, the path and the canonical JSON of the body: the same key sent
     # with another request is refused (409), not replayed.
-    fingerprint = models.CharField(max_length=64)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
+    fingerprint = models.CharField("отпечаток запроса", max_length=64)
+    method = models.CharField("метод HTTP", max_length=8)
+    path = models.CharField("путь", max_length=500)
     # Empty only inside the transaction that claimed the key: it is filled before commit.
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField()
+    response_status = models.PositiveSmallIntegerField("код ответа", null=True, blank=True)
+    response_body = models.JSONField("тело ответа", default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField("записан")
 
     class Meta:
         verbose_name = "ключ идемпотентности"

@@ -5,6 +5,8 @@ run), each move recorded in the ledger with who made it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.utils.safestring import SafeString
 
@@ -17,6 +19,7 @@ from billing.models import (
     ReminderSent,
     ServicePeriod,
 )
+from config.formats import format_day
 
 
 @admin.register(Payment)
@@ -100,7 +103,7 @@ class ServicePeriodAdmin(ReadOnlyAdmin):
         "subscription",
         "client",
         "starts_on",
-        "expires_on",
+        "last_day",
         "seat_price_rub",
         "purchase_price_rub",
     )
@@ -112,6 +115,11 @@ class ServicePeriodAdmin(ReadOnlyAdmin):
     @admin.display(description="клиент", ordering="subscription__client__name")
     def client(self, obj: ServicePeriod) -> str:
         return str(obj.subscription.client)
+
+    @admin.display(description="последний день", ordering="expires_on")
+    def last_day(self, obj: ServicePeriod) -> str:
+        # expires_on is exclusive: the period's last paid day is the day before (§8).
+        return format_day(obj.expires_on - timedelta(days=1))
 
     @admin.display(description="цена места", ordering="seat_price")
     def seat_price_rub(self, obj: ServicePeriod) -> SafeString:

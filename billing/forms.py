@@ -1,10 +1,9 @@
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
+from config.forms import MoneyField
 from core.reasons import ADJUSTMENT_REASONS, REVERSAL_REASONS, Reason
 from orders.models import Order
 
@@ -44,7 +43,14 @@ class PaymentFilterForm(forms.Form):
 
 
 class ClientPickForm(forms.Form):
-    client = ClientChoiceField(label=_("Клиент"), queryset=Client.objects.none())
+    client = ClientChoiceField(
+        label=_("Клиент"),
+        queryset=Client.objects.none(),
+        error_messages={
+            "required": _("Выберите клиента."),
+            "invalid_choice": _("Выберите клиента из списка."),
+        },
+    )
 
     def __init__(self, *args, clients: QuerySet[Client], **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,11 +60,7 @@ class ClientPickForm(forms.Form):
 class PaymentForm(forms.Form):
     """S8. Only parses the input; the money rules live in payment_register_outcome."""
 
-    amount = forms.CharField(
-        label=_("Сумма, ₽"),
-        max_length=32,
-        help_text=_("Например, 1 234,50."),
-    )
+    amount = MoneyField(label=_("Сумма, ₽"), help_text=_("Например, 1 234,50."))
     method = forms.ChoiceField(
         label=_("Способ оплаты"),
         choices=Payment.Method.choices,
@@ -83,23 +85,6 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, orders: QuerySet[Order], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order"].queryset = orders  # type: ignore[attr-defined]
-
-    def clean_amount(self) -> Decimal:
-        return parse_amount(self.cleaned_data["amount"])
-
-
-def parse_amount(raw: str) -> Decimal:
-    """People write "1 234,50" (and "−50" with a typographic minus): the decimal comma,
-    grouping spaces and that minus are not errors. The money rules (kopecks, range, sign)
-    are the services'."""
-    text = raw.replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("\u2212", "-")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise forms.ValidationError(_("Укажите сумму числом."), code="invalid") from None
-    if not amount.is_finite():
-        raise forms.ValidationError(_("Укажите сумму числом."), code="invalid")
-    return amount
 
 
 def _reasons(codes) -> list[tuple[str, object]]:
@@ -130,11 +115,9 @@ class ReversalForm(CorrectionForm):
 
 
 class RefundForm(CorrectionForm):
-    amount = forms.CharField(
+    amount = MoneyField(
         label=_("Сумма возврата, ₽"),
-        max_length=32,
         help_text=_("Не больше доступного баланса. Например, 1 234,50."),
-        error_messages={"required": _("Укажите сумму возврата.")},
     )
     reference = forms.CharField(
         label=_("Основание"),
@@ -144,16 +127,12 @@ class RefundForm(CorrectionForm):
         error_messages={"max_length": _("Основание длиннее 200 символов.")},
     )
 
-    def clean_amount(self) -> Decimal:
-        return parse_amount(self.cleaned_data["amount"])
-
 
 class AdjustmentForm(CorrectionForm):
-    amount = forms.CharField(
+    amount = MoneyField(
         label=_("Сумма корректировки, ₽"),
-        max_length=32,
+        signed=True,
         help_text=_("Со знаком: 500 зачисляет на баланс, −500 списывает (не больше доступного)."),
-        error_messages={"required": _("Укажите сумму корректировки.")},
     )
     reason = forms.ChoiceField(
         label=_("Причина корректировки"),
@@ -163,9 +142,6 @@ class AdjustmentForm(CorrectionForm):
             "invalid_choice": _("Укажите причину корректировки из списка."),
         },
     )
-
-    def clean_amount(self) -> Decimal:
-        return parse_amount(self.cleaned_data["amount"])
 
 
 class ChargeStatusFilterForm(forms.Form):

@@ -13,19 +13,36 @@ class Payment(models.Model):
         CASH = "cash", _("наличные")
         OTHER = "other", _("другое")
 
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="payments")
+    client = models.ForeignKey(
+        "accounts.Client",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("клиент"),
+    )
     order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("заказ"),
     )
     amount = models.DecimalField("сумма", max_digits=14, decimal_places=2)
-    method = models.CharField(max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER)
+    method = models.CharField(
+        _("способ оплаты"), max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER
+    )
     reference = models.CharField("основание", max_length=200, blank=True)
-    paid_at = models.DateTimeField()
+    paid_at = models.DateTimeField(_("оплачен"))
     day = models.DateField("финансовый день")
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("зарегистрировал"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("зарегистрирован"), auto_now_add=True)
 
     class Meta:
         verbose_name = "платёж"
@@ -49,13 +66,20 @@ class BalanceEntry(models.Model):
         REFUND = "refund", _("возврат")
         ADJUSTMENT = "adjustment", _("корректировка")
 
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="ledger")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, related_name="ledger", verbose_name=_("клиент")
+    )
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    balance_after = models.DecimalField(_("баланс после"), max_digits=14, decimal_places=2)
     # One entry per payment and one per charge: the database refuses a second.
     payment = models.OneToOneField(
-        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entry"
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entry",
+        verbose_name=_("платёж"),
     )
     charge = models.OneToOneField(
         "billing.Charge",
@@ -63,6 +87,7 @@ class BalanceEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ledger_entry",
+        verbose_name=_("списание"),
     )
     # A reversal names the payment it takes back; unique: a payment is reversed once.
     reversed_payment = models.OneToOneField(
@@ -82,7 +107,7 @@ class BalanceEntry(models.Model):
     reference = models.CharField(
         _("основание"), max_length=200, blank=True, default="", db_default=""
     )
-    day = models.DateField()
+    day = models.DateField(_("день"))
     # Indexed only where set (Meta.indexes): the daily run writes one entry per charge, all
     # without an author, and each would otherwise pay for an index entry of its NULL.
     created_by = models.ForeignKey(
@@ -92,8 +117,9 @@ class BalanceEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        verbose_name=_("записал"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("записано"), auto_now_add=True)
 
     class Meta:
         verbose_name = "запись журнала баланса"
@@ -128,17 +154,22 @@ class BalanceEntry(models.Model):
 
 class ServicePeriod(models.Model):
     subscription = models.ForeignKey(
-        "orders.Subscription", on_delete=models.PROTECT, related_name="periods"
+        "orders.Subscription",
+        on_delete=models.PROTECT,
+        related_name="periods",
+        verbose_name=_("подписка"),
     )
-    starts_on = models.DateField()
-    expires_on = models.DateField(help_text="exclusive: the next period starts this day")
+    starts_on = models.DateField(_("начало"))
+    expires_on = models.DateField(
+        _("до (не включая)"), help_text="exclusive: the next period starts this day"
+    )
     # Prices frozen for the period: a later price change applies from the next period.
-    seat_price = models.DecimalField(max_digits=12, decimal_places=2)
-    purchase_price = models.DecimalField(max_digits=12, decimal_places=2)
+    seat_price = models.DecimalField(_("абонентская плата"), max_digits=12, decimal_places=2)
+    purchase_price = models.DecimalField(_("закупочная цена"), max_digits=12, decimal_places=2)
     # The last day billed when the subscription was cancelled during the period (§4.9):
     # its charges then cover starts_on … cut_on.
-    cut_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    cut_on = models.DateField(_("сокращён с"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
 
     class Meta:
         verbose_name = "сервисный период"
@@ -172,27 +203,40 @@ class Charge(models.Model):
     # so the table keeps no index another one already covers: the subscription is the head
     # of the unique (subscription, date_from), the client of (client, status).
     subscription = models.ForeignKey(
-        "orders.Subscription", on_delete=models.PROTECT, related_name="charges", db_index=False
+        "orders.Subscription",
+        on_delete=models.PROTECT,
+        related_name="charges",
+        db_index=False,
+        verbose_name=_("подписка"),
     )
-    period = models.ForeignKey(ServicePeriod, on_delete=models.PROTECT, related_name="charges")
+    period = models.ForeignKey(
+        ServicePeriod,
+        on_delete=models.PROTECT,
+        related_name="charges",
+        verbose_name=_("сервисный период"),
+    )
     # Denormalised from the subscription: the daily run and the available balance sum a
     # client's open charges without joining through subscriptions.
     client = models.ForeignKey(
-        "accounts.Client", on_delete=models.PROTECT, related_name="charges", db_index=False
+        "accounts.Client",
+        on_delete=models.PROTECT,
+        related_name="charges",
+        db_index=False,
+        verbose_name=_("клиент"),
     )
-    date_from = models.DateField()
-    date_to = models.DateField(help_text="inclusive")
-    closes_on = models.DateField()
+    date_from = models.DateField(_("с даты"))
+    date_to = models.DateField(_("по дату"), help_text="inclusive")
+    closes_on = models.DateField(_("закрывается"))
     # Σ over the charge's days of the seats billed that day; amount and cost derive from it
     # and the period's prices (DESIGN.md §4.2), so a seat change only moves this number.
-    seat_days = models.PositiveIntegerField()
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    cost = models.DecimalField(max_digits=14, decimal_places=2)
+    seat_days = models.PositiveIntegerField(_("место-дни"))
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    cost = models.DecimalField(_("себестоимость"), max_digits=14, decimal_places=2)
     status = models.CharField(
-        max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.OPEN
+        _("статус списания"), max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.OPEN
     )
-    closed_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    closed_on = models.DateField(_("закрыто"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
 
     class Meta:
         verbose_name = "списание"
@@ -234,7 +278,11 @@ class FormSubmission(models.Model):
     (user, token) refuses the second row and the person is shown the first result."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("пользователь"),
     )
     token = models.CharField(_("токен формы"), max_length=64)
     # Where the first submission led (its result page): a repeat is sent there too.

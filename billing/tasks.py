@@ -5,7 +5,13 @@ from celery import chain, shared_task
 from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 
-from config.celery import BILLING_RUN_TASK, ESET_SYNC_TASK, NIGHTLY_TASK, REMINDERS_TASK
+from config.celery import (
+    BILLING_RUN_TASK,
+    ESET_SYNC_TASK,
+    FORM_SUBMISSIONS_PURGE_TASK,
+    NIGHTLY_TASK,
+    REMINDERS_TASK,
+)
 
 
 def _day(day_iso: str | None) -> date:
@@ -57,25 +63,10 @@ def nightly_run(day_iso: str | None = None) -> str:
     return day
 
 
-@shared_task(
-    name=REMINDERS_TASK,
-    acks_late=True,
-    # As the billing run: idempotent (once per period and threshold), so a passing database
-    # fault is simply tried again.
-    autoretry_for=(DatabaseError,),
-    dont_autoretry_for=(IntegrityError,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=8,
+from config.celery import (
+    BILLING_RUN_TASK,
+    ESET_SYNC_TASK,
+    FORM_SUBMISSIONS_PURGE_TASK,
+    NIGHTLY_TASK,
+    REMINDERS_TASK,
 )
-def reminders_send_task(day_iso: str | None = None) -> dict:
-    from .services import reminders_send
-
-    result = reminders_send(day=_day(day_iso))
-    return {
-        "day": result.day.isoformat(),
-        "reminded": result.reminded,
-        "notifications": result.notifications,
-        "shortfall": str(result.shortfall),
-    }

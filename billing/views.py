@@ -111,8 +111,13 @@ def _client_id(raw: str | None) -> int | None:
 def payment_new(request: PanelRequest) -> HttpResponse:
     client_id = _client_id(request.GET.get("client"))
     if client_id is None:
-        # First pick the client: the form's pending orders are that client's.
-        pick = ClientPickForm(clients=client_list(reseller=request.reseller))
+        # First pick the client: the form's pending orders are that client's. Submitted
+        # without one (or with a bad one), the pick says so beside its field.
+        pick = ClientPickForm(
+            request.GET if "client" in request.GET else None,
+            clients=client_list(reseller=request.reseller),
+        )
+        pick.is_valid()
         return render(request, "panel/payments/pick.html", {"pick": pick, "section": "payments"})
     client = found_or_404(client_get, reseller=request.reseller, client_id=client_id)
     orders = client_pending_orders(client=client)

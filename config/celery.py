@@ -25,6 +25,8 @@ RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
 USAGE_RECONCILE_TASK = "eset_gateway.tasks.usage_reconcile_task"
 IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
 REMINDERS_TASK = "billing.tasks.reminders_send_task"
+ORDER_DRAFTS_PURGE_TASK = "orders.tasks.order_drafts_purge_task"
+FORM_SUBMISSIONS_PURGE_TASK = "billing.tasks.form_submissions_purge_task"
 
 # One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
 # server fills only the e-mail queue, ESET's latency only the ESET queue. Every worker
@@ -45,6 +47,8 @@ TASK_ROUTES = {
     REMINDERS_TASK: {"queue": BILLING_QUEUE},
     # Database housekeeping runs with the billing work.
     IDEMPOTENCY_PURGE_TASK: {"queue": BILLING_QUEUE},
+    ORDER_DRAFTS_PURGE_TASK: {"queue": BILLING_QUEUE},
+    FORM_SUBMISSIONS_PURGE_TASK: {"queue": BILLING_QUEUE},
 }
 
 # (soft, hard) seconds. The soft limit raises inside the task (its transaction rolls back,
@@ -62,6 +66,8 @@ TASK_TIME_LIMITS = {
     BILLING_RUN_TASK: (1800, 1900),
     REMINDERS_TASK: (1800, 1900),
     IDEMPOTENCY_PURGE_TASK: (300, 360),
+    ORDER_DRAFTS_PURGE_TASK: (300, 360),
+    FORM_SUBMISSIONS_PURGE_TASK: (300, 360),
 }
 
 app.conf.task_queues = [Queue(name) for name in QUEUES]
@@ -98,4 +104,14 @@ app.conf.beat_schedule = {
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
     # 04:15 MSK: Idempotency-Key records older than a week (DESIGN.md §9) are deleted.
     "idempotency-purge": {"task": IDEMPOTENCY_PURGE_TASK, "schedule": crontab(hour=4, minute=15)},
+    # 04:30 MSK: draft orders nobody confirmed within 30 days (orders.services).
+    "order-drafts-purge": {
+        "task": ORDER_DRAFTS_PURGE_TASK,
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # 04:45 MSK: one-time form tokens used more than a day ago (billing.submissions).
+    "form-submissions-purge": {
+        "task": FORM_SUBMISSIONS_PURGE_TASK,
+        "schedule": crontab(hour=4, minute=45),
+    },
 }

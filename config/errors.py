@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 
 class ApplicationError(Exception):
     """A request the domain refuses. Nothing has been written when it is raised."""
@@ -26,6 +29,41 @@ class ApplicationError(Exception):
 
 class ValidationError(ApplicationError):
     """Bad input: the message names the field."""
+
+
+class ValidationErrors(ValidationError):
+    """Several fields refused at once, so that a form shows every mistake in one round
+    (DESIGN.md §8) and the API names every field. Its message is the first one's."""
+
+    def __init__(self, errors: list[ApplicationError]):
+        first = errors[0]
+        super().__init__(first.message, field=first.field, code=first.code)
+        self.errors = errors
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        merged: dict[str, list[str]] = {}
+        for error in self.errors:
+            for name, messages in error.fields.items():
+                merged.setdefault(name, []).extend(messages)
+        return merged
+
+
+def errors_collect(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Runs every check and returns their results by name; if any refuses, raises all the
+    refusals together (ValidationErrors) instead of the first one alone."""
+    results: dict[str, Any] = {}
+    refused: list[ApplicationError] = []
+    for name, check in checks.items():
+        try:
+            results[name] = check()
+        except ValidationErrors as exc:
+            refused.extend(exc.errors)
+        except ValidationError as exc:
+            refused.append(exc)
+    if refused:
+        raise ValidationErrors(refused)
+    return results
 
 
 class NotFound(ApplicationError):

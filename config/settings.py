@@ -56,7 +56,7 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR") from _error
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.OperatorAdminConfig",  # django.contrib.admin with config.admin's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost: its product 404/403 pages pass back through CSP and the rest.
+    "config.views.ProductErrorPagesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): only the app's own files; the few inline blocks
@@ -132,6 +134,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form marks its invalid fields the same way (config.forms.ProductBoundField).
+FORM_RENDERER = "config.forms.ProductFormRenderer"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),

@@ -56,3 +56,8 @@ urlpatterns = [
 
 if settings.ESET_MOCK_ENABLED:
     urlpatterns.append(path("eset-mock/", include("eset_gateway.mock.urls")))
+
+# The product's error pages (config.views); with DEBUG on, its middleware stands in for them.
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

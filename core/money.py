@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from config.errors import ValidationError
 
-CENT = Decimal("0.01")
+from .bounds import CENT, MAX_AMOUNT, amount_range_text, kopecks_text
+
+__all__ = ["CENT", "MAX_AMOUNT", "MAX_BALANCE", "ZERO", "money", "money_clean"]
+
 ZERO = Decimal("0.00")
-# The largest single amount accepted from outside (a price, a payment).
-MAX_AMOUNT = Decimal("9999999999.99")
 # The largest balance its column (14 digits, 2 places) holds.
 MAX_BALANCE = Decimal("999999999999.99")
 
@@ -22,26 +23,21 @@ def money(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(CENT, ROUND_HALF_UP)
 
 
-def money_clean(value, *, field: str, allow_zero: bool = False) -> Decimal:
+def money_clean(value, *, field: str, allow_zero: bool = False, signed: bool = False) -> Decimal:
     """A money amount from outside: a Decimal (or a decimal string/int), two places at most.
-    Floats are refused: they cannot carry an exact kopeck."""
+    Floats are refused: they cannot carry an exact kopeck. Every refusal states the range;
+    `signed` only words it for a caller that takes either sign and passes the magnitude."""
     if isinstance(value, float | bool):
         raise ValidationError(_("Сумма должна быть десятичным числом, не float."), field=field)
+    refused = amount_range_text(allow_zero=allow_zero, signed=signed)
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError(_("Укажите сумму числом."), field=field) from None
-    if not amount.is_finite():
-        raise ValidationError(_("Укажите сумму числом."), field=field)
-    if amount > MAX_AMOUNT:
-        raise ValidationError(_("Слишком большая сумма."), field=field)
-    if amount != amount.quantize(CENT):
-        raise ValidationError(_("Не больше двух знаков после запятой."), field=field)
+        raise ValidationError(refused, field=field) from None
+    if not amount.is_finite() or amount > MAX_AMOUNT:
+        raise ValidationError(refused, field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValidationError(
-            _("Сумма должна быть больше нуля.")
-            if not allow_zero
-            else _("Сумма не может быть отрицательной."),
-            field=field,
-        )
+        raise ValidationError(refused, field=field)
+    if amount != amount.quantize(CENT):
+        raise ValidationError(kopecks_text(allow_zero=allow_zero, signed=signed), field=field)
     return amount.quantize(CENT)

@@ -9,9 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from billing.forms import ClientChoiceField, parse_amount
+from billing.forms import ClientChoiceField
 from billing.models import Payment
 from billing.submissions import OnceField
+from config.forms import MoneyField
 
 from .models import InvoiceStatus
 
@@ -47,14 +48,15 @@ class InvoiceIssueForm(forms.Form):
     form_token = OnceField()
 
     def clean_amount(self) -> Decimal | None:
+        # Empty: the amount comes from the order or the renewal's shortfall.
         raw = (self.cleaned_data.get("amount") or "").strip()
-        return parse_amount(raw) if raw else None
+        return MoneyField().clean(raw) if raw else None
 
 
 class InvoicePaymentForm(forms.Form):
     """A payment that names the invoice; the money rules are billing's."""
 
-    amount = forms.CharField(label=_("Сумма, ₽"), max_length=32)
+    amount = MoneyField(label=_("Сумма, ₽"))
     method = forms.ChoiceField(
         label=_("Способ оплаты"),
         choices=Payment.Method.choices,
@@ -67,6 +69,3 @@ class InvoicePaymentForm(forms.Form):
         help_text=_("Номер платёжного поручения, например «п/п № 15 от 14.12.2026»."),
     )
     form_token = OnceField()
-
-    def clean_amount(self) -> Decimal:
-        return parse_amount(self.cleaned_data["amount"])

@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class EsetGatewayConfig(AppConfig):
     name = "eset_gateway"
+    verbose_name = "Шлюз ESET"

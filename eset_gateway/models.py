@@ -9,10 +9,13 @@ class EsetCustomer(models.Model):
     """A client's company at ESET."""
 
     client = models.OneToOneField(
-        "accounts.Client", on_delete=models.PROTECT, related_name="eset_customer"
+        "accounts.Client",
+        on_delete=models.PROTECT,
+        related_name="eset_customer",
+        verbose_name=_("клиент"),
     )
-    company_id = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    company_id = models.CharField(_("ID компании в ESET"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
 
     class Meta:
         verbose_name = "компания ESET"
@@ -27,11 +30,14 @@ class EsetResellerCompany(models.Model):
     client needs one (Company/Create/msp), or linked by the operator to an existing one."""
 
     reseller = models.OneToOneField(
-        "accounts.Reseller", on_delete=models.PROTECT, related_name="eset_company"
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        related_name="eset_company",
+        verbose_name=_("реселлер"),
     )
     company_id = models.CharField(_("ID компании в ESET"), max_length=64, unique=True)
     linked_by_operator = models.BooleanField(_("привязана оператором"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("компания реселлера в ESET (MSP)")
@@ -51,16 +57,21 @@ class EsetLicense(models.Model):
         OBSOLETE = "obsolete", _("устарела")
 
     subscription = models.OneToOneField(
-        "orders.Subscription", on_delete=models.PROTECT, related_name="eset_license"
+        "orders.Subscription",
+        on_delete=models.PROTECT,
+        related_name="eset_license",
+        verbose_name=_("подписка"),
     )
-    public_license_id = models.CharField(max_length=32, unique=True)
+    public_license_id = models.CharField(_("публичный ID лицензии"), max_length=32, unique=True)
     # The activation key when ESET provides one (its guide documents no field for it).
-    license_key = models.CharField(max_length=64, blank=True)
+    license_key = models.CharField(_("лицензионный ключ"), max_length=64, blank=True)
     # ESET's numeric product code, as License/Detail reports it.
-    product_code = models.CharField(max_length=64)
-    quantity = models.PositiveIntegerField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
-    updated_at = models.DateTimeField(auto_now=True)
+    product_code = models.CharField(_("код продукта"), max_length=64)
+    quantity = models.PositiveIntegerField(_("количество мест"))
+    state = models.CharField(
+        _("состояние"), max_length=16, choices=State.choices, default=State.ACTIVE
+    )
+    updated_at = models.DateTimeField(_("изменена"), auto_now=True)
 
     class Meta:
         verbose_name = "лицензия ESET"
@@ -88,31 +99,39 @@ class GatewayCommand(models.Model):
     """The outbox: an ESET effect written in the domain transaction, executed after commit."""
 
     subscription = models.ForeignKey(
-        "orders.Subscription", on_delete=models.PROTECT, related_name="gateway_commands"
+        "orders.Subscription",
+        on_delete=models.PROTECT,
+        related_name="gateway_commands",
+        verbose_name=_("подписка"),
     )
-    kind = models.CharField(max_length=20, choices=CommandKind.choices)
+    kind = models.CharField(_("команда"), max_length=20, choices=CommandKind.choices)
     # What makes the command unique (e.g. "change_quantity:seatchange:42"): writing the
     # same effect twice is refused by the database instead of being checked first.
-    key = models.CharField(max_length=120, unique=True)
-    payload = models.JSONField(default=dict, blank=True)
+    key = models.CharField(_("ключ идемпотентности"), max_length=120, unique=True)
+    payload = models.JSONField(_("параметры"), default=dict, blank=True)
     seat_change = models.ForeignKey(
-        "orders.SeatChange", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orders.SeatChange",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("изменение числа мест"),
     )
     state = models.CharField(
-        max_length=16, choices=CommandState.choices, default=CommandState.PENDING
+        _("состояние"), max_length=16, choices=CommandState.choices, default=CommandState.PENDING
     )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(_("попыток"), default=0)
+    next_attempt_at = models.DateTimeField(_("следующая попытка"))
     # A claimed (running) command whose worker died is taken again after this moment.
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    result = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
-    done_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(_("занято до"), null=True, blank=True)
+    last_error = models.TextField(_("последняя ошибка"), blank=True)
+    result = models.JSONField(_("результат"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("поставлена"))
+    done_at = models.DateTimeField(_("выполнена"), null=True, blank=True)
 
     class Meta:
         verbose_name = "команда ESET"
-        verbose_name_plural = "команды ESET (outbox)"
+        verbose_name_plural = "команды ESET (очередь отправки)"
         ordering = ["id"]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="gatewaycommand_due"),
@@ -131,7 +150,7 @@ class GatewayCommand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} ({self.state})"
+        return f"{self.get_kind_display()} №{self.pk} ({self.get_state_display()})"
 
 
 class DriftKind(models.TextChoices):
@@ -154,29 +173,35 @@ class LicenseDrift(models.Model):
     """What the nightly reconciliation found different at ESET from the platform's view,
     once per licence and night, and what it did about it."""
 
-    night = models.DateField()
+    night = models.DateField(_("ночь сверки"))
     # Not a key to EsetLicense: a licence ESET has and the platform does not is drift too.
-    public_license_id = models.CharField(max_length=32)
+    public_license_id = models.CharField(_("публичный ID лицензии"), max_length=32)
     subscription = models.ForeignKey(
         "orders.Subscription",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="license_drifts",
+        verbose_name=_("подписка"),
     )
-    kind = models.CharField(max_length=16, choices=DriftKind.choices)
-    platform_quantity = models.PositiveIntegerField(null=True, blank=True)
-    platform_state = models.CharField(max_length=16, blank=True)
-    eset_quantity = models.PositiveIntegerField(null=True, blank=True)
-    eset_state = models.CharField(max_length=16, blank=True)
-    action = models.CharField(max_length=16, choices=DriftAction.choices)
+    kind = models.CharField(_("вид расхождения"), max_length=16, choices=DriftKind.choices)
+    platform_quantity = models.PositiveIntegerField(_("мест у нас"), null=True, blank=True)
+    platform_state = models.CharField(_("состояние у нас"), max_length=16, blank=True)
+    eset_quantity = models.PositiveIntegerField(_("мест в ESET"), null=True, blank=True)
+    eset_state = models.CharField(_("состояние в ESET"), max_length=16, blank=True)
+    action = models.CharField(_("действие"), max_length=16, choices=DriftAction.choices)
     # The repair written, or the command in the way.
     command = models.ForeignKey(
-        GatewayCommand, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        GatewayCommand,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("команда ESET"),
     )
     # Why it was left as it is: a code (core.reasons).
-    note = models.CharField(max_length=40, blank=True, choices=Reason.choices)
-    detected_at = models.DateTimeField()
+    note = models.CharField(_("примечание"), max_length=40, blank=True, choices=Reason.choices)
+    detected_at = models.DateTimeField(_("обнаружено"))
 
     class Meta:
         verbose_name = "расхождение с ESET"
@@ -190,7 +215,7 @@ class LicenseDrift(models.Model):
         indexes = [models.Index(fields=["night", "action"], name="licensedrift_night")]
 
     def __str__(self) -> str:
-        return f"{self.public_license_id} {self.night}: {self.kind}"
+        return f"{self.public_license_id} {self.night}: {self.get_kind_display()}"
 
 
 class GatewayDelayAlert(models.Model):
@@ -202,20 +227,26 @@ class GatewayDelayAlert(models.Model):
     OPERATOR_SCOPE = "operator"
 
     # "operator" or "reseller:<id>": one open episode per scope, held by the database.
-    scope = models.CharField(max_length=40)
+    scope = models.CharField(_("охват"), max_length=40)
     reseller = models.ForeignKey(
         "accounts.Reseller",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="eset_delay_alerts",
+        verbose_name=_("реселлер"),
     )
-    opened_at = models.DateTimeField()
+    opened_at = models.DateTimeField(_("открыто"))
     # The scope's oldest waiting command when it was told, and how many were waiting.
-    oldest_command = models.ForeignKey(GatewayCommand, on_delete=models.PROTECT, related_name="+")
-    waiting_since = models.DateTimeField()
-    waiting = models.PositiveIntegerField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    oldest_command = models.ForeignKey(
+        GatewayCommand,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("самая старая команда"),
+    )
+    waiting_since = models.DateTimeField(_("ждёт с"))
+    waiting = models.PositiveIntegerField(_("команд в ожидании"))
+    resolved_at = models.DateTimeField(_("снято"), null=True, blank=True)
 
     class Meta:
         verbose_name = "задержка команд ESET"
@@ -230,7 +261,7 @@ class GatewayDelayAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope} since {self.waiting_since:%Y-%m-%d %H:%M}"
+        return f"{self.scope} с {self.waiting_since:%d.%m.%Y %H:%M}"
 
 
 class UsageDifference(models.Model):

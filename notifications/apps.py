@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
+    verbose_name = "Уведомления"
 
     def ready(self) -> None:
         # accounts announces invitations; it may not import the notification services.

@@ -39,9 +39,13 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="notifications",
+        verbose_name=_("получатель"),
     )
     reseller = models.ForeignKey(
-        "accounts.Reseller", on_delete=models.CASCADE, related_name="notifications"
+        "accounts.Reseller",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("реселлер"),
     )
     client = models.ForeignKey(
         "accounts.Client",
@@ -49,6 +53,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("клиент"),
     )
     subscription = models.ForeignKey(
         "orders.Subscription",
@@ -56,30 +61,35 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("подписка"),
     )
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices, db_index=True)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
-    payload = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(
+        _("вид уведомления"), max_length=32, choices=NotificationKind.choices, db_index=True
+    )
+    subject = models.CharField(_("тема"), max_length=300)
+    body = models.TextField(_("текст"))
+    payload = models.JSONField(_("данные"), default=dict, blank=True)
     # Identifies the event notified (e.g. "seats_changed:seatchange:42:owner"): a second
     # notification of the same event is refused by the database.
-    key = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_to = models.EmailField(blank=True)
+    key = models.CharField(_("ключ"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("создано"))
+    read_at = models.DateTimeField(_("прочитано"), null=True, blank=True)
+    email_to = models.EmailField(_("e-mail получателя"), blank=True)
     email_status = models.CharField(
-        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+        _("статус e-mail"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_error = models.TextField(blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("попыток отправки"), default=0)
+    email_error = models.TextField(_("ошибка отправки"), blank=True)
+    emailed_at = models.DateTimeField(_("отправлено"), null=True, blank=True)
     # A pending e-mail is due from this moment (none: at once): a failed attempt moves it back
     # exponentially (notifications.services.email_retry_delay), so an SMTP outage of hours
     # spends a few attempts, not all of them in a minute.
-    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email_next_attempt_at = models.DateTimeField(
+        _("следующая попытка отправки"), null=True, blank=True
+    )
     # The lease of a drain that claimed the e-mail (status `sending`): a worker killed while
     # sending leaves the row behind, and the first drain after this moment takes it back.
-    email_locked_until = models.DateTimeField(null=True, blank=True)
+    email_locked_until = models.DateTimeField(_("занято отправкой до"), null=True, blank=True)
 
     class Meta:
         verbose_name = "уведомление"

@@ -5,11 +5,14 @@ applied only by `orders.services` and the billing run; the operator watches them
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.utils.safestring import SafeString
 
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
 from billing.models import Charge, ServicePeriod
+from config.formats import format_day
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
 
 
@@ -86,8 +89,8 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "plan",
         "seats",
         "status",
+        "paid_through",
         "auto_renew",
-        "expires_on",
         "activated_at",
     )
     list_display_links = ("id", "client")
@@ -104,6 +107,11 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     @admin.display(description="тарифный план", ordering="reseller_plan__vendor_plan__name")
     def plan(self, obj: Subscription) -> str:
         return obj.reseller_plan.vendor_plan.name
+
+    @admin.display(description="оплачено по", ordering="expires_on")
+    def paid_through(self, obj: Subscription) -> str:
+        # expires_on is exclusive: the last day paid for is the day before (DESIGN.md §8).
+        return format_day(obj.expires_on - timedelta(days=1)) if obj.expires_on else "—"
 
 
 @admin.register(SeatChange)

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
+from config.forms import SeatsField
 from plans.models import ResellerPlan
 
 from .models import OrderStatus, SubscriptionStatus
@@ -24,15 +25,11 @@ class PlanChoiceField(forms.ModelChoiceField):
 
 
 class OrderForm(forms.Form):
-    """S5-S6. `seats` stays text: order_create parses it and names the field on error."""
+    """S5-S6. The seats are bounded by the chosen plan (order_create checks them again)."""
 
     client = forms.ModelChoiceField(label=_("Клиент"), queryset=Client.objects.none())
     reseller_plan = PlanChoiceField(label=_("Тарифный план"), queryset=ResellerPlan.objects.none())
-    seats = forms.CharField(
-        label=_("Количество лицензий (рабочих мест)"),
-        max_length=9,
-        widget=forms.NumberInput(attrs={"step": 1}),
-    )
+    seats = SeatsField(label=_("Количество лицензий (рабочих мест)"))
 
     def __init__(
         self,
@@ -47,7 +44,7 @@ class OrderForm(forms.Form):
         self.fields["reseller_plan"].queryset = plans  # type: ignore[attr-defined]
         if plan is not None:
             vendor = plan.vendor_plan
-            self.fields["seats"].widget.attrs.update(min=vendor.min_seats, max=vendor.max_seats)
+            self.fields["seats"].set_bounds(vendor.min_seats, vendor.max_seats)  # type: ignore[attr-defined]
             self.fields["seats"].help_text = _(
                 "Минимальное количество лицензий включено автоматически; "
                 "можно указать от %(min)s до %(max)s."
@@ -55,17 +52,13 @@ class OrderForm(forms.Form):
 
 
 class SeatChangeForm(forms.Form):
-    """S11. `seats` stays text: seat_change_request parses it and names the field."""
+    """S11. The seats are bounded by the plan (seat_change_request checks them again)."""
 
-    seats = forms.CharField(
-        label=_("Новое количество рабочих мест"),
-        max_length=9,
-        widget=forms.NumberInput(attrs={"step": 1}),
-    )
+    seats = SeatsField(label=_("Новое количество рабочих мест"))
 
     def __init__(self, *args, min_seats: int, max_seats: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["seats"].widget.attrs.update(min=min_seats, max=max_seats)
+        self.fields["seats"].set_bounds(min_seats, max_seats)  # type: ignore[attr-defined]
         self.fields["seats"].help_text = _("От %(min)s до %(max)s.") % {
             "min": min_seats,
             "max": max_seats,

@@ -62,21 +62,37 @@ class Order(models.Model):
         PORTAL = "portal", _("клиентский портал")
         API = "api", "API"
 
-    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="orders")
+    client = models.ForeignKey(
+        "accounts.Client", on_delete=models.PROTECT, related_name="orders", verbose_name=_("клиент")
+    )
     reseller_plan = models.ForeignKey(
-        "plans.ResellerPlan", on_delete=models.PROTECT, related_name="orders"
+        "plans.ResellerPlan",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("тарифный план"),
     )
     seats = models.PositiveIntegerField("рабочих мест")
-    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PANEL)
-    # What the first period would cost if it started on the confirmation day (S7).
-    amount_due = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    status = models.CharField(
+        _("статус"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.DRAFT
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        _("источник"), max_length=16, choices=Source.choices, default=Source.PANEL
+    )
+    # What the first period would cost if it started on the confirmation day (S7).
+    amount_due = models.DecimalField(
+        _("к оплате"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("создал"),
+    )
+    created_at = models.DateTimeField(_("создан"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("подтверждён"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("выполнен"), null=True, blank=True)
 
     class Meta:
         verbose_name = "заказ"
@@ -92,15 +108,24 @@ class Order(models.Model):
 
 
 class Subscription(models.Model):
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="subscription")
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="subscription", verbose_name=_("заказ")
+    )
     client = models.ForeignKey(
-        "accounts.Client", on_delete=models.PROTECT, related_name="subscriptions"
+        "accounts.Client",
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("клиент"),
     )
     reseller_plan = models.ForeignKey(
-        "plans.ResellerPlan", on_delete=models.PROTECT, related_name="subscriptions"
+        "plans.ResellerPlan",
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("тарифный план"),
     )
     seats = models.PositiveIntegerField("рабочих мест")
     status = models.CharField(
+        _("статус"),
         max_length=20,
         choices=SubscriptionStatus.choices,
         default=SubscriptionStatus.PENDING_PAYMENT,
@@ -108,14 +133,14 @@ class Subscription(models.Model):
     )
     auto_renew = models.BooleanField("автопродление", default=True)
     # The day of month calendar-month periods are anchored on (§4.1); set at (re)activation.
-    anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    anchor_day = models.PositiveSmallIntegerField(_("день привязки периода"), null=True, blank=True)
     # Denormalised end (exclusive) of the latest period, so that the daily run finds the
     # periods ending on a day with one indexed query instead of one per subscription.
-    expires_on = models.DateField(null=True, blank=True)
-    suspended_on = models.DateField(null=True, blank=True)
-    cancelled_on = models.DateField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    expires_on = models.DateField(_("действует до (не включая)"), null=True, blank=True)
+    suspended_on = models.DateField(_("приостановлена"), null=True, blank=True)
+    cancelled_on = models.DateField(_("отменена"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("активирована"), null=True, blank=True)
+    created_at = models.DateTimeField(_("создана"))
 
     class Meta:
         verbose_name = "подписка"
@@ -132,23 +157,34 @@ class Subscription(models.Model):
 
 class SeatChange(models.Model):
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="seat_changes"
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="seat_changes",
+        verbose_name=_("подписка"),
     )
     seats = models.PositiveIntegerField("новое число мест")
     previous_seats = models.PositiveIntegerField("было мест")
     # The day of the 00:30 Moscow-time sync that applies it (S11).
-    effective_on = models.DateField()
+    effective_on = models.DateField(_("вступает в силу"))
     status = models.CharField(
-        max_length=16, choices=SeatChangeStatus.choices, default=SeatChangeStatus.PENDING
+        _("статус"),
+        max_length=16,
+        choices=SeatChangeStatus.choices,
+        default=SeatChangeStatus.PENDING,
     )
-    requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField(_("запрошено"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("запросил"),
     )
-    decided_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(_("решено"), null=True, blank=True)
     # Why it was rejected or cancelled: a code (core.reasons) and its parameters.
-    reason = models.CharField(max_length=40, blank=True, choices=Reason.choices)
-    reason_params = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(_("причина"), max_length=40, blank=True, choices=Reason.choices)
+    reason_params = models.JSONField(_("параметры причины"), default=dict, blank=True)
 
     class Meta:
         verbose_name = "изменение числа мест"
@@ -177,13 +213,15 @@ class SeatChange(models.Model):
 class SubscriptionEvent(models.Model):
     """One row per status transition of a subscription (an audit trail)."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    day = models.DateField()
-    reason = models.CharField(max_length=40, blank=True, choices=Reason.choices)
-    reason_params = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="events", verbose_name=_("подписка")
+    )
+    from_status = models.CharField(_("из статуса"), max_length=20, blank=True)
+    to_status = models.CharField(_("в статус"), max_length=20)
+    day = models.DateField(_("день"))
+    reason = models.CharField(_("причина"), max_length=40, blank=True, choices=Reason.choices)
+    reason_params = models.JSONField(_("параметры причины"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("записано"), auto_now_add=True)
 
     class Meta:
         verbose_name = "событие подписки"
@@ -191,7 +229,12 @@ class SubscriptionEvent(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status} ({self.day})"
+        def label(code: str) -> str:
+            return (
+                str(SubscriptionStatus(code).label) if code in SubscriptionStatus.values else code
+            )
+
+        return f"{label(self.from_status) or '—'} → {label(self.to_status)} ({self.day:%d.%m.%Y})"
 
     @property
     def reason_display(self) -> str:

@@ -3,13 +3,13 @@ validated and recorded here and handed to billing, which owns the subscriptions 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import AuditAction, Client, Membership
+from accounts.models import AuditAction, AuditEvent, Client, Membership
 from accounts.services import client_address_require
 from billing.services import (
     ZERO,
@@ -23,6 +23,7 @@ from billing.services import (
 from billing.services.lifecycle import seat_changes_move
 from config.errors import Conflict, InsufficientFunds, NotFound, ValidationError
 from config.formats import format_rub
+from core.bounds import SEATS_DIGITS, seats_range_text
 from core.clock import financial_day, next_sync_day, require_aware
 from core.reasons import Reason
 from core.transitions import transition
@@ -42,6 +43,7 @@ __all__ = [
     "order_cancel",
     "order_confirm",
     "order_create",
+    "order_drafts_purge",
     "order_quote",
     "orders_complete",
     "seat_change_cancel",
@@ -66,26 +68,19 @@ def _audit(obj, action: str, *, at=None, by=None, client=None, before=None, afte
 
 
 def _seats_clean(seats, *, reseller_plan: ResellerPlan, field: str = "seats") -> int:
-    """S6: within the plan's limits of the Workplace resource."""
-    if isinstance(seats, bool) or not isinstance(seats, int):
-        if isinstance(seats, str) and seats.strip().isascii() and seats.strip().isdigit():
-            seats = int(seats.strip())
-        else:
-            raise ValidationError(_("Число рабочих мест должно быть целым числом."), field=field)
+    """S6: within the plan's limits of the Workplace resource; every refusal states them."""
     vendor = reseller_plan.vendor_plan
+    refused = seats_range_text(vendor.min_seats, vendor.max_seats)
+    if isinstance(seats, bool) or not isinstance(seats, int):
+        text = seats.strip() if isinstance(seats, str) else ""
+        if not (text.isascii() and text.isdigit() and len(text) <= SEATS_DIGITS):
+            raise ValidationError(refused, field=field)
+        seats = int(text)
     if seats < 1:
-        raise ValidationError(
-            _("Число рабочих мест должно быть от %(min)s до %(max)s.")
-            % {"min": vendor.min_seats, "max": vendor.max_seats},
-            field=field,
-        )
+        raise ValidationError(refused, field=field)
     if not vendor.min_seats <= seats <= vendor.max_seats:
         # The plan's limits, not the request's form: a state conflict (409 in the API).
-        raise Conflict(
-            _("Число рабочих мест должно быть от %(min)s до %(max)s.")
-            % {"min": vendor.min_seats, "max": vendor.max_seats},
-            field=field,
-        )
+        raise Conflict(refused, field=field)
     return seats
 
 
@@ -338,3 +333,55 @@ def seat_change_cancel(*, seat_change: SeatChange, at: datetime, by=None) -> Sea
         after={"status": SeatChangeStatus.CANCELLED},
     )
     return seat_change
+
+
+# A draft nobody confirmed within this long is abandoned (issue 11): the nightly job
+# removes it, so that order lists show what people still mean to buy.
+DRAFT_LIFETIME = timedelta(days=30)
+PURGE_BATCH = 2000
+
+
+def _purgeable_drafts(*, before: datetime):
+    drafts = Order.objects.filter(status=OrderStatus.DRAFT, created_at__lt=before)
+    # Whatever refers to an order (a payment, a subscription, a document) keeps it.
+    for relation in Order._meta.related_objects:
+        drafts = drafts.filter(**{f"{relation.name}__isnull": True})
+    return drafts
+
+
+@transaction.atomic
+def order_drafts_purge(*, at: datetime) -> int:
+    """Deletes the draft orders created more than DRAFT_LIFETIME before `at`, each with a
+    line in its tenant's audit trail (by the system). Set-based, batch by batch: the rows
+    are locked (PostgreSQL; a draft being confirmed now is skipped and confirmed), their
+    trail written in one insert, then deleted in one statement. Idempotent: a second run
+    finds nothing. Returns how many were deleted."""
+    require_aware(at)
+    before = at - DRAFT_LIFETIME
+    purged = 0
+    while True:
+        rows = list(
+            _purgeable_drafts(before=before)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+            .values_list("pk", "client_id", "client__reseller_id", "seats")[:PURGE_BATCH]
+        )
+        if not rows:
+            return purged
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                reseller_id=reseller_id,
+                client_id=client_id,
+                actor=None,
+                action=AuditAction.ORDER_DRAFT_PURGED,
+                object_type="order",
+                object_id=pk,
+                before={"status": OrderStatus.DRAFT, "seats": seats},
+                after={},
+                at=at,
+            )
+            for pk, client_id, reseller_id, seats in rows
+        )
+        # Still a draft: the lock (or, on SQLite, the one writer) keeps it so until commit.
+        deleted = Order.objects.filter(pk__in=[row[0] for row in rows], status=OrderStatus.DRAFT)
+        purged += deleted._raw_delete(deleted.db)  # nothing cascades from an unreferenced draft

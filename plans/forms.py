@@ -1,13 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import MoneyField
+
 
 class SeatPriceForm(forms.Form):
     """S4. Only parses the input; the money rules live in reseller_plan_set_seat_price."""
 
-    seat_price = forms.CharField(
+    seat_price = MoneyField(
         label=_("Абонентская плата/ежемесячно"),
-        max_length=32,
+        allow_zero=True,
         help_text=_("Стоимость лицензии на одно рабочее место в месяц для ваших клиентов, ₽."),
     )
 
@@ -16,11 +18,6 @@ class SeatPriceForm(forms.Form):
         label=_("Да, продавать по этой цене в убыток"),
         required=False,
     )
-
-    def clean_seat_price(self) -> str:
-        # People write "1 234,50": the decimal comma and grouping spaces are not errors.
-        raw: str = self.cleaned_data["seat_price"]
-        return raw.replace("\u00a0", "").replace(" ", "").replace(",", ".")
 
 
 class StatusFilterForm(forms.Form):

@@ -67,17 +67,24 @@ class ResellerPlan(models.Model):
         ACTIVE = "active", _("активен")
 
     reseller = models.ForeignKey(
-        "accounts.Reseller", on_delete=models.PROTECT, related_name="plans"
+        "accounts.Reseller",
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("реселлер"),
     )
-    vendor_plan = models.ForeignKey(VendorPlan, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INACTIVE)
+    vendor_plan = models.ForeignKey(
+        VendorPlan, on_delete=models.PROTECT, related_name="+", verbose_name=_("тарифный план ESET")
+    )
+    status = models.CharField(
+        _("статус"), max_length=16, choices=Status.choices, default=Status.INACTIVE
+    )
     # Null: not set; licences then sell at the purchase price, with no margin (S4).
     seat_price = models.DecimalField(
         "абонентская плата/ежемесячно", max_digits=12, decimal_places=2, null=True, blank=True
     )
     is_published = models.BooleanField("опубликован", default=False)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    activated_at = models.DateTimeField(_("активирован"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("изменён"), auto_now=True)
 
     class Meta:
         verbose_name = "тарифный план реселлера"

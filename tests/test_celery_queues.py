@@ -21,6 +21,8 @@ EXPECTED_QUEUES = {
     "billing.tasks.billing_run_task": BILLING_QUEUE,
     "billing.tasks.reminders_send_task": BILLING_QUEUE,
     "api.tasks.idempotency_purge_task": BILLING_QUEUE,
+    "orders.tasks.order_drafts_purge_task": BILLING_QUEUE,
+    "billing.tasks.form_submissions_purge_task": BILLING_QUEUE,
 }
 
 

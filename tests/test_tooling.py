@@ -21,9 +21,11 @@ from config.celery import (
     BILLING_RUN_TASK,
     EMAIL_DRAIN_TASK,
     ESET_SYNC_TASK,
+    FORM_SUBMISSIONS_PURGE_TASK,
     GATEWAY_DRAIN_TASK,
     IDEMPOTENCY_PURGE_TASK,
     NIGHTLY_TASK,
+    ORDER_DRAFTS_PURGE_TASK,
     RECONCILE_TASK,
     REMINDERS_TASK,
     USAGE_RECONCILE_TASK,
@@ -120,8 +122,21 @@ def test_the_schedule_has_nothing_else():
             EMAIL_DRAIN_TASK,
             IDEMPOTENCY_PURGE_TASK,
             REMINDERS_TASK,
+            ORDER_DRAFTS_PURGE_TASK,
+            FORM_SUBMISSIONS_PURGE_TASK,
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("task", "hour", "minute"),
+    [(ORDER_DRAFTS_PURGE_TASK, 4, 30), (FORM_SUBMISSIONS_PURGE_TASK, 4, 45)],
+)
+def test_the_housekeeping_purges_fire_daily_in_the_night_moscow_time(task, hour, minute):
+    last = datetime(2026, 12, 30, hour, minute, 1, tzinfo=MOSCOW)
+    before = datetime(2026, 12, 31, hour, minute - 1, tzinfo=MOSCOW)
+    assert not is_due(task, last_run=last, now=before)
+    assert is_due(task, last_run=last, now=datetime(2026, 12, 31, hour, minute, 5, tzinfo=MOSCOW))
 
 
 def test_every_scheduled_task_is_registered_after_autodiscovery():

@@ -235,11 +235,11 @@ def refund_register(
 def _signed_amount(amount) -> Decimal:
     """An adjustment's amount: money_clean's rules on its magnitude, either sign."""
     if isinstance(amount, str) and amount.strip().startswith("-"):
-        return -money_clean(amount.strip()[1:], field="amount")
+        return -money_clean(amount.strip()[1:], field="amount", signed=True)
     negative = isinstance(amount, Decimal | int) and not isinstance(amount, bool) and amount < 0
     if negative:
-        return -money_clean(-amount, field="amount")
-    return money_clean(amount, field="amount")
+        return -money_clean(-amount, field="amount", signed=True)
+    return money_clean(amount, field="amount", signed=True)
 
 
 @transaction.atomic

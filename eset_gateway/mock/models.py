@@ -44,21 +44,28 @@ class LicenseState(models.IntegerChoices):
 
 
 class MockCompany(models.Model):
-    public_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=300)
-    entity_type = models.PositiveIntegerField(choices=EntityType.choices)
+    public_id = models.CharField("публичный ID", max_length=64, unique=True)
+    name = models.CharField("название", max_length=300)
+    entity_type = models.PositiveIntegerField("тип компании", choices=EntityType.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name="родительская компания",
     )
     # Free text of the caller's: the platform puts its own id here.
-    custom_identifier = models.CharField(max_length=120, blank=True, db_index=True)
-    email = models.CharField(max_length=254, blank=True)
-    address = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    custom_identifier = models.CharField(
+        "собственный идентификатор", max_length=120, blank=True, db_index=True
+    )
+    email = models.CharField("e-mail", max_length=254, blank=True)
+    address = models.JSONField("адрес", default=dict, blank=True)
+    created_at = models.DateTimeField("создана", auto_now_add=True)
 
     class Meta:
-        verbose_name = "mock: компания"
-        verbose_name_plural = "mock: компании"
+        verbose_name = "компания (имитация ESET)"
+        verbose_name_plural = "компании (имитация ESET)"
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -66,25 +73,30 @@ class MockCompany(models.Model):
 
 
 class MockLicense(models.Model):
-    public_license_id = models.CharField(max_length=11, unique=True)
+    public_license_id = models.CharField("публичный ID лицензии", max_length=11, unique=True)
     # The mock's one assumption beyond the guide: an activation key, new on every
     # quantity change (S11). ESET documents no field that carries it.
-    license_key = models.CharField(max_length=24)
-    product_code = models.PositiveIntegerField()
-    quantity = models.PositiveIntegerField()
+    license_key = models.CharField("лицензионный ключ", max_length=24)
+    product_code = models.PositiveIntegerField("код продукта")
+    quantity = models.PositiveIntegerField("количество мест")
     state = models.PositiveSmallIntegerField(
-        choices=LicenseState.choices, default=LicenseState.NORMAL
+        "состояние", choices=LicenseState.choices, default=LicenseState.NORMAL
     )
-    license_type = models.PositiveSmallIntegerField(default=1)
-    customer = models.ForeignKey(MockCompany, on_delete=models.CASCADE, related_name="licenses")
+    license_type = models.PositiveSmallIntegerField("тип лицензии", default=1)
+    customer = models.ForeignKey(
+        MockCompany,
+        on_delete=models.CASCADE,
+        related_name="licenses",
+        verbose_name="компания-клиент",
+    )
     # How many activation keys the licence has had.
-    key_generation = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    key_generation = models.PositiveIntegerField("поколение ключа", default=1)
+    created_at = models.DateTimeField("создана")
+    updated_at = models.DateTimeField("изменена")
 
     class Meta:
-        verbose_name = "mock: лицензия"
-        verbose_name_plural = "mock: лицензии"
+        verbose_name = "лицензия (имитация ESET)"
+        verbose_name_plural = "лицензии (имитация ESET)"
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -102,15 +114,17 @@ class MockLicenseEvent(models.Model):
         UNSUSPENDED = "unsuspended", "unsuspended"
         DRIFT = "drift", "changed in the console"
 
-    license = models.ForeignKey(MockLicense, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    quantity = models.PositiveIntegerField()
-    state = models.PositiveSmallIntegerField(choices=LicenseState.choices)
+    license = models.ForeignKey(
+        MockLicense, on_delete=models.CASCADE, related_name="events", verbose_name="лицензия"
+    )
+    at = models.DateTimeField("момент", db_index=True)
+    kind = models.CharField("событие", max_length=16, choices=Kind.choices)
+    quantity = models.PositiveIntegerField("количество мест")
+    state = models.PositiveSmallIntegerField("состояние", choices=LicenseState.choices)
 
     class Meta:
-        verbose_name = "mock: история лицензии"
-        verbose_name_plural = "mock: история лицензий"
+        verbose_name = "история лицензии (имитация ESET)"
+        verbose_name_plural = "история лицензий (имитация ESET)"
         ordering = ["license_id", "at", "id"]
 
     def __str__(self) -> str:
@@ -118,18 +132,18 @@ class MockLicenseEvent(models.Model):
 
 
 class MockToken(models.Model):
-    access_token = models.CharField(max_length=64, unique=True)
-    refresh_token = models.CharField(max_length=64, unique=True)
-    username = models.CharField(max_length=200)
-    expires_at = models.DateTimeField()
+    access_token = models.CharField("токен доступа", max_length=64, unique=True)
+    refresh_token = models.CharField("токен обновления", max_length=64, unique=True)
+    username = models.CharField("логин", max_length=200)
+    expires_at = models.DateTimeField("истекает")
     # The end of the session begun by Token/Get: renewals never pass it.
-    session_expires_at = models.DateTimeField()
-    revoked = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    session_expires_at = models.DateTimeField("сессия истекает")
+    revoked = models.BooleanField("отозван", default=False)
+    created_at = models.DateTimeField("выдан", auto_now_add=True)
 
     class Meta:
-        verbose_name = "mock: токен"
-        verbose_name_plural = "mock: токены"
+        verbose_name = "токен (имитация ESET)"
+        verbose_name_plural = "токены (имитация ESET)"
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -139,17 +153,17 @@ class MockToken(models.Model):
 class MockCall(models.Model):
     """One row per API call, written only while MockControl.log_calls is on (tests)."""
 
-    path = models.CharField(max_length=100)
+    path = models.CharField("путь", max_length=100)
     # What the call was about (a licence ID, a custom identifier, a customer ID): lets a
     # test tell which calls one command made.
-    subject = models.CharField(max_length=120, blank=True, db_index=True)
-    status = models.PositiveSmallIntegerField()
-    fault = models.CharField(max_length=16, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    subject = models.CharField("субъект", max_length=120, blank=True, db_index=True)
+    status = models.PositiveSmallIntegerField("код ответа")
+    fault = models.CharField("сбой", max_length=16, blank=True)
+    created_at = models.DateTimeField("вызван", auto_now_add=True)
 
     class Meta:
-        verbose_name = "mock: вызов"
-        verbose_name_plural = "mock: вызовы"
+        verbose_name = "вызов (имитация ESET)"
+        verbose_name_plural = "вызовы (имитация ESET)"
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -162,39 +176,39 @@ class MockControl(models.Model):
 
     SINGLETON_PK = 1
 
-    latency_ms = models.PositiveIntegerField(default=0)
+    latency_ms = models.PositiveIntegerField("задержка, мс", default=0)
     # Share (0..1) of calls that fail at random, with a mode drawn from fail_modes.
-    fail_rate = models.FloatField(default=0.0)
-    fail_modes = models.JSONField(default=_default_fail_modes)
+    fail_rate = models.FloatField("доля сбоев", default=0.0)
+    fail_modes = models.JSONField("виды сбоев", default=_default_fail_modes)
     # Seeds the draws of fail_rate, so that a test's faults repeat: each serving process
     # draws from its own generator, re-seeded whenever the seed is set again
     # (fail_seed_version is the control version at that moment). Null: not repeatable.
-    fail_seed = models.BigIntegerField(null=True, blank=True)
-    fail_seed_version = models.PositiveIntegerField(default=0)
+    fail_seed = models.BigIntegerField("зерно сбоев", null=True, blank=True)
+    fail_seed_version = models.PositiveIntegerField("версия зерна сбоев", default=0)
     # Faults injected into the next calls, in order: "5xx" or {"mode": "lost", "path":
     # "License/Order"} (then only a call to that path consumes it).
-    fail_next = models.JSONField(default=list, blank=True)
+    fail_next = models.JSONField("следующие сбои", default=list, blank=True)
     # ESET's documented lifetimes: an access token lives a minute, a session 30 minutes.
-    token_ttl_seconds = models.PositiveIntegerField(default=60)
-    session_ttl_seconds = models.PositiveIntegerField(default=30 * 60)
+    token_ttl_seconds = models.PositiveIntegerField("срок токена, с", default=60)
+    session_ttl_seconds = models.PositiveIntegerField("срок сессии, с", default=30 * 60)
     # While on, every call answers 503 code 99 / subCode 2 (ESET's maintenance).
-    maintenance = models.BooleanField(default=False)
+    maintenance = models.BooleanField("техобслуживание", default=False)
     # Calls served at once by every process serving the mock from this machine and this
     # database; the call beyond it is refused with 429 and Retry-After, before any work.
-    concurrency_limit = models.PositiveIntegerField(default=16)
-    retry_after_seconds = models.PositiveIntegerField(default=1)
+    concurrency_limit = models.PositiveIntegerField("лимит одновременных запросов", default=16)
+    retry_after_seconds = models.PositiveIntegerField("Retry-After, с", default=1)
     # How long a "timeout" fault sleeps over HTTP; null: the client's timeout + 1 s.
-    timeout_sleep_ms = models.PositiveIntegerField(null=True, blank=True)
-    max_quantity = models.PositiveIntegerField(default=100_000)
+    timeout_sleep_ms = models.PositiveIntegerField("пауза при тайм-ауте, мс", null=True, blank=True)
+    max_quantity = models.PositiveIntegerField("наибольшее количество мест", default=100_000)
     # The ESET LiveGuard Advanced terms of use (sub-code 40 until accepted).
-    terms_accepted = models.BooleanField(default=False)
-    log_calls = models.BooleanField(default=False)
+    terms_accepted = models.BooleanField("условия приняты", default=False)
+    log_calls = models.BooleanField("журналировать вызовы", default=False)
     # Bumped by every change, so that consuming fail_next is a compare-and-set.
-    version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField("версия", default=0)
 
     class Meta:
-        verbose_name = "mock: настройки"
-        verbose_name_plural = "mock: настройки"
+        verbose_name = "настройки (имитация ESET)"
+        verbose_name_plural = "настройки (имитация ESET)"
 
     def __str__(self) -> str:
         return "mock ESET controls"

@@ -1,9 +1,10 @@
 """One error shape for everything the API refuses (issue 4):
-{"error": {"code", "message", "fields": {name: [messages]}}}, in the request's language
-(Accept-Language; Russian by default)."""
+{"error": {"code", "message", "fields": {name: [messages]}}}, in the person's stored language
+(Russian until they choose; Accept-Language is not used, DESIGN.md §8)."""
 
 import pytest
 
+from accounts.models import Membership
 from tests.api.conftest import error_of, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -40,32 +41,47 @@ def test_a_domain_refusal_keeps_its_code_message_and_field(mine):
     )
     assert error_of(response, 400) == {
         "code": "invalid",
-        "message": "Сумма должна быть больше нуля.",
-        "fields": {"amount": ["Сумма должна быть больше нуля."]},
+        "message": "Введите сумму от 0,01 до 9 999 999 999,99 ₽.",
+        "fields": {"amount": ["Введите сумму от 0,01 до 9 999 999 999,99 ₽."]},
     }
 
 
-def test_the_language_follows_accept_language(mine):
+def test_accept_language_is_not_used(mine):
+    """An API client asking for English gets Russian: the person has not chosen."""
     response = mine.reseller_api.post(
         "/api/v1/reseller/payments/",
         {"client": mine.client.pk, "amount": "0"},
         format="json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert error_of(response, 400)["message"] == "The amount must be greater than zero."
-    response = mine.reseller_api.post(
-        "/api/v1/reseller/payments/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
-    )
-    error = error_of(response, 400)
-    assert error["message"] == "Check the request data."
-    assert error["fields"]["amount"] == ["This field is required."]
+    assert error_of(response, 400)["message"] == "Введите сумму от 0,01 до 9 999 999 999,99 ₽."
+    assert response["Content-Language"] == "ru"
     error = error_of(
         mine.reseller_api.get("/api/v1/reseller/orders/0/", HTTP_ACCEPT_LANGUAGE="en"), 404
     )
-    assert error["message"] == "Order not found."
-    anonymous_error = error_of(
-        mine.client_api.get("/api/v1/reseller/orders/", HTTP_ACCEPT_LANGUAGE="en"), 403
+    assert error["message"] == "Заказ не найден."
+
+
+def test_the_language_is_the_persons_stored_choice(mine):
+    Membership.objects.filter(reseller=mine.reseller).update(language="en")
+    Membership.objects.filter(client=mine.client).update(language="en")
+    response = mine.reseller_api.post(
+        "/api/v1/reseller/payments/",
+        {"client": mine.client.pk, "amount": "0"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
     )
+    assert error_of(response, 400)["message"] == (
+        "Enter an amount from 0,01 to 9 999 999 999,99 ₽."
+    )
+    assert response["Content-Language"] == "en"
+    response = mine.reseller_api.post("/api/v1/reseller/payments/", {}, format="json")
+    error = error_of(response, 400)
+    assert error["message"] == "Check the request data."
+    assert error["fields"]["amount"] == ["This field is required."]
+    error = error_of(mine.reseller_api.get("/api/v1/reseller/orders/0/"), 404)
+    assert error["message"] == "Order not found."
+    anonymous_error = error_of(mine.client_api.get("/api/v1/reseller/orders/"), 403)
     assert anonymous_error["message"].startswith("These credentials act for a client")
 
 

@@ -71,7 +71,7 @@ def test_the_front_page_has_the_gateway_health_line(operator, make_subscription,
     assert f"№{oldest.pk}</a> от 14.12.2026 11:20 МСК." in text
     assert '?state__exact=failed">1</a>' in text
     # The admin's own index is still below it.
-    assert "Команды ESET (outbox)" in html or "команды ESET (outbox)" in html.lower()
+    assert "Команды ESET (очередь отправки)" in html
 
 
 def test_an_empty_gateway_says_so(operator):

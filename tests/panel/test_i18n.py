@@ -251,8 +251,9 @@ def test_a_domain_refusal_reads_in_english_beside_its_field(english, reseller, c
         reverse("orders:new"), {"client": client_.pk, "reseller_plan": plan.pk, "seats": "2"}
     )
     html = html_of(response)
-    assert "The number of seats must be from 5 to 50." in html
-    assert "Число рабочих мест" not in html
+    # The form and orders.services refuse in the same words (core.bounds).
+    assert "Enter a whole number of seats from 5 to 50." in html
+    assert "Введите целое число мест" not in html
     assert not client_.orders.exists()
 
 

@@ -141,7 +141,7 @@ def test_a_seat_change_is_requested_shown_with_its_day_and_cancelled(panel, rese
     with time_machine.travel(NOW, tick=False):
         response = panel.post(reverse("subscriptions:seats", args=[sub.pk]), {"seats": "4"})
         assert response.context["form"].errors == {
-            "seats": ["Число рабочих мест должно быть от 5 до 50."]
+            "seats": ["Введите целое число мест от 5 до 50."]
         }
         response = panel.post(reverse("subscriptions:seats", args=[sub.pk]), {"seats": "5"})
         assert response.context["form"].errors == {"seats": ["У подписки уже 5 рабочих мест."]}
