@@ -306,7 +306,12 @@ class ReminderSent(models.Model):
     with its notifications, so that a re-run, a late run or a concurrent one tells nobody
     twice (the unique pair), whoever the recipients are by then."""
 
-    period = models.ForeignKey(ServicePeriod, on_delete=models.CASCADE, related_name="reminders")
+    period = models.ForeignKey(
+        ServicePeriod,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("период обслуживания"),
+    )
     threshold_days = models.PositiveSmallIntegerField(_("дней до окончания"))
     # The run's day and what was missing then, as the notifications said it.
     day = models.DateField(_("день напоминания"))

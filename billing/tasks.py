@@ -63,10 +63,32 @@ def nightly_run(day_iso: str | None = None) -> str:
     return day
 
 
-from config.celery import (
-    BILLING_RUN_TASK,
-    ESET_SYNC_TASK,
-    FORM_SUBMISSIONS_PURGE_TASK,
-    NIGHTLY_TASK,
-    REMINDERS_TASK,
+@shared_task(
+    name=REMINDERS_TASK,
+    acks_late=True,
+    # As the billing run: idempotent (once per period and threshold), so a passing database
+    # fault is simply tried again.
+    autoretry_for=(DatabaseError,),
+    dont_autoretry_for=(IntegrityError,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=8,
 )
+def reminders_send_task(day_iso: str | None = None) -> dict:
+    from .services import reminders_send
+
+    result = reminders_send(day=_day(day_iso))
+    return {
+        "day": result.day.isoformat(),
+        "reminded": result.reminded,
+        "notifications": result.notifications,
+        "shortfall": str(result.shortfall),
+    }
+
+
+@shared_task(name=FORM_SUBMISSIONS_PURGE_TASK, acks_late=True, ignore_result=True)
+def form_submissions_purge_task() -> int:
+    from .submissions import form_submissions_purge
+
+    return form_submissions_purge(at=timezone.now())

@@ -55,6 +55,15 @@ ACCUSATIVE: dict[str, str] = {
     "api.idempotencyrecord": "ключ идемпотентности",
     "documents.invoice": "счёт",
     "documents.act": "акт",
+    "documents.actline": "строку акта",
+    "documents.invoiceline": "строку счёта",
+    "documents.invoicepayment": "оплату счёта",
+    "documents.documentcounter": "счётчик номеров",
+    "documents.vatrate": "ставку НДС",
+    "documents.bankstatement": "банковскую выписку",
+    "documents.statementline": "строку выписки",
+    "accounts.requisites": "реквизиты",
+    "billing.remindersent": "напоминание о продлении",
 }
 
 

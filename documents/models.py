@@ -53,7 +53,7 @@ class DocumentCounter(models.Model):
     reseller = models.ForeignKey(
         Reseller, on_delete=models.CASCADE, related_name="+", verbose_name=_("реселлер")
     )
-    kind = models.CharField(_("вид документа"), max_length=32)
+    kind = models.CharField(_("вид документа"), max_length=32, choices=DocumentKind.choices)
     year = models.PositiveIntegerField(_("год"))
     last_number = models.PositiveIntegerField(_("последний номер"), default=0)
 
@@ -67,7 +67,7 @@ class DocumentCounter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reseller} {self.kind} {self.year}: {self.last_number}"
+        return f"{self.reseller}: {self.get_kind_display()} {self.year}, {self.last_number}"
 
 
 class InvoiceStatus(models.TextChoices):
