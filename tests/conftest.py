@@ -36,6 +36,20 @@ MOCK_CONTROL_HEADERS = {"X-Mock-Control-Token": MOCK_CONTROL_TOKEN}
 
 
 @pytest.fixture(autouse=True)
+def _language_of_a_new_thread():
+    """Every test starts as a new request or a worker's task would: in the product's
+    language. A request activates its person's language for the rest of its thread (every
+    request activates its own first, so in the product nothing carries over); in the test
+    process a page read by an English-speaking person would otherwise leak English into
+    the next test's direct service calls."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _mock_control_token(settings):
     settings.ESET_MOCK_CONTROL_TOKEN = MOCK_CONTROL_TOKEN
 

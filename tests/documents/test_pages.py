@@ -77,7 +77,7 @@ def test_a_refused_issue_shows_the_field_and_writes_nothing(panel, buyer):
     url = reverse("client-invoices:new", args=[buyer.pk])
     page = panel.post(url, {"amount": "0", "form_token": token_issue()})
     assert page.status_code == 200
-    assert page.context["form"].errors["amount"] == ["Сумма должна быть больше нуля."]
+    assert page.context["form"].errors["amount"] == ["Введите сумму от 0,01 до 9 999 999 999,99 ₽."]
     assert not Invoice.objects.exists()
 
 
