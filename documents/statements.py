@@ -4,11 +4,13 @@ a StatementLine, matched to a client by an invoice number in its purpose, else b
 payer's INN; a matched line registers the payment (which activates or resumes what waits,
 as any payment does); an unmatched one waits for a person to assign or ignore it.
 
-Set-based where the rows are many: the lines are inserted with one INSERT … ON CONFLICT DO
-NOTHING per thousand (the unique (reseller, number, date, amount, payer INN) makes a line
-seen before a no-op, in this file or an earlier one) and read back; invoices and clients
-are looked up once for the whole file; the payments go through billing's one bulk
-registration in client-id order (the lock order)."""
+Set-based where the rows are many: the payments already stored are looked up by their
+numbers, invoices and clients once for the whole file, the new payments go through
+billing's one bulk registration in client-id order (the lock order), and the lines are
+inserted with their outcome by one INSERT … ON CONFLICT DO NOTHING per thousand: the
+unique (reseller, number, date, amount, payer INN) is what makes a payment count once. A
+line the insert skips was committed by a concurrent upload after the look-up; then this
+import is refused whole (its payments with it), so no payment is registered twice."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditAction, Client, Requisites, Reseller
 from billing.models import Payment
 from billing.services import PaymentItem, payments_register_many
-from config.db import bulk_insert, bulk_set
+from config.db import bulk_insert
 from config.errors import Conflict, NotFound, ValidationError
 from core.clock import require_aware
 from core.money import ZERO, money
@@ -145,6 +147,8 @@ def statement_import(
     unique: dict[tuple, StatementDocument] = {}
     for d in incoming:
         unique.setdefault(_key(d), d)
+    seen = _seen(reseller=reseller, keys=list(unique))
+    new = [d for key, d in unique.items() if key not in seen]
     statement = BankStatement.objects.create(
         reseller=reseller,
         uploaded_by=by if getattr(by, "pk", None) else None,
@@ -155,23 +159,11 @@ def statement_import(
         documents_total=len(parsed.documents),
         incoming=len(incoming),
     )
-    fields = [
-        "statement",
-        "reseller",
-        "file_line",
-        "number",
-        "date",
-        "amount",
-        "payer_inn",
-        "payer_name",
-        "payer_account",
-        "purpose",
-        "status",
-        "match",
-    ]
-    bulk_insert(
+    outcome = _match(reseller=reseller, documents=new)
+    served = _register(outcome=outcome, at=at, by=by)
+    written = bulk_insert(
         StatementLine,
-        fields,
+        LINE_FIELDS,
         [
             (
                 statement.pk,
@@ -184,22 +176,37 @@ def statement_import(
                 d.payer_name[:500],
                 d.payer_account[:34],
                 d.purpose,
-                StatementLineStatus.UNMATCHED,
-                "",
+                m.status,
+                m.match,
+                m.client_id,
+                m.invoice_id,
+                m.payment_id,
             )
-            for d in unique.values()
+            for d, m in zip(new, outcome, strict=True)
         ],
         ignore_conflicts=True,
     )
-    lines = list(StatementLine.objects.filter(statement=statement).order_by("file_line", "pk"))
-    outcome = _match_and_register(reseller=reseller, lines=lines, at=at, by=by)
-    matched = [line for line in lines if line.status == StatementLineStatus.MATCHED]
+    if written != len(new):
+        # Another upload of the same payments committed since they were looked up: the
+        # unique constraint kept its lines, and this import (its payments too) is undone.
+        raise Conflict(
+            _("Эти же платежи только что загружены другим запросом: обновите список выписок."),
+            field="file",
+        )
+    linked = [m for m in outcome if m.invoice_id and m.payment_id]
+    if linked:
+        InvoicePayment.objects.bulk_create(
+            [InvoicePayment(invoice_id=m.invoice_id, payment_id=m.payment_id) for m in linked],
+            batch_size=1000,
+        )
+        _invoices_settle(invoice_ids={m.invoice_id for m in linked if m.invoice_id}, at=at, by=by)
+    matched = [(d, m) for d, m in zip(new, outcome, strict=True) if m.payment_id]
     BankStatement.objects.filter(pk=statement.pk).update(
-        new_lines=len(lines),
-        duplicates=len(incoming) - len(lines),
+        new_lines=len(new),
+        duplicates=len(incoming) - len(new),
         matched=len(matched),
-        unmatched=len(lines) - len(matched),
-        amount_matched=sum((line.amount for line in matched), ZERO),
+        unmatched=len(new) - len(matched),
+        amount_matched=sum((d.amount for d, _m in matched), ZERO),
     )
     statement.refresh_from_db()
     audit_record(
@@ -226,21 +233,64 @@ def statement_import(
         matched=statement.matched,
         unmatched=statement.unmatched,
         amount_matched=statement.amount_matched,
-        activated=outcome[0],
-        resumed=outcome[1],
+        activated=served[0],
+        resumed=served[1],
     )
 
 
-def _match_and_register(
-    *, reseller: Reseller, lines: list[StatementLine], at: datetime, by
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Matches the new lines (one query for the invoices the purposes name, one for the
-    payers' INNs), registers the matched ones' payments in one bulk, links the invoices'
-    payments and settles the invoices, writes the lines' outcome with one UPDATE per
-    thousand. Returns the subscriptions activated and resumed."""
-    refs = {line.pk: invoice_refs(line.purpose, year=line.date.year) for line in lines}
-    numbers = {number for pairs in refs.values() for _year, number in pairs}
-    invoices: dict[tuple[int, int], tuple[int, int]] = {}
+LINE_FIELDS = [
+    "statement",
+    "reseller",
+    "file_line",
+    "number",
+    "date",
+    "amount",
+    "payer_inn",
+    "payer_name",
+    "payer_account",
+    "purpose",
+    "status",
+    "match",
+    "client",
+    "invoice",
+    "payment",
+]
+KEYS_PER_QUERY = 5000
+
+
+def _seen(*, reseller: Reseller, keys: list[tuple]) -> set[tuple]:
+    """The keys among `keys` already stored for the reseller (a file imported before, or
+    one overlapping it): a few queries by the documents' numbers, whatever the lines."""
+    seen: set[tuple] = set()
+    numbers = sorted({key[0] for key in keys})
+    for start in range(0, len(numbers), KEYS_PER_QUERY):
+        rows = StatementLine.objects.filter(
+            reseller=reseller, number__in=numbers[start : start + KEYS_PER_QUERY]
+        ).values_list("number", "date", "amount", "payer_inn")
+        seen.update(rows)
+    return seen
+
+
+@dataclass
+class _Outcome:
+    status: str = StatementLineStatus.UNMATCHED
+    match: str = ""
+    client_id: int | None = None
+    invoice_id: int | None = None
+    payment_id: int | None = None
+    order_id: int | None = None
+    amount: Decimal = ZERO
+    reference: str = ""
+    line: int = 0
+
+
+def _match(*, reseller: Reseller, documents: list[StatementDocument]) -> list[_Outcome]:
+    """Each new document's client (and invoice): by an invoice number its purpose names
+    (one query for all the numbers), else by the payer's INN when exactly one client of the
+    reseller has it (one query for all the INNs)."""
+    refs = [invoice_refs(d.purpose, year=d.date.year) for d in documents]
+    numbers = {number for pairs in refs for _year, number in pairs}
+    invoices: dict[tuple[int, int], tuple[int, int, int | None]] = {}
     if numbers:
         # Locked (in id order) before the clients, as invoice_payment_register does: an
         # invoice cancelled meanwhile is not paid, and its settling below reads it steady.
@@ -250,64 +300,60 @@ def _match_and_register(
             .exclude(status=InvoiceStatus.CANCELLED)
             .order_by("pk")
         )
-        for pk, year, number, client_id in named.values_list("pk", "year", "number", "client_id"):
-            invoices[(year, number)] = (pk, client_id)
+        for pk, year, number, client_id, order_id in named.values_list(
+            "pk", "year", "number", "client_id", "order_id"
+        ):
+            invoices[(year, number)] = (pk, client_id, order_id)
     by_inn: dict[str, list[int]] = defaultdict(list)
-    inns = {line.payer_inn for line in lines if line.payer_inn}
+    inns = {d.payer_inn for d in documents if d.payer_inn}
     if inns:
         for pk, client_inn in Client.objects.filter(reseller=reseller, inn__in=inns).values_list(
             "pk", "inn"
         ):
             by_inn[client_inn].append(pk)
-    matched: list[StatementLine] = []
-    for line in lines:
-        hit = next((invoices[ref] for ref in refs[line.pk] if ref in invoices), None)
+    outcome = []
+    for d, pairs in zip(documents, refs, strict=True):
+        m = _Outcome(
+            amount=d.amount, reference=f"п/п № {d.number} от {d.date:%d.%m.%Y}", line=d.line
+        )
+        hit = next((invoices[ref] for ref in pairs if ref in invoices), None)
         if hit is not None:
-            line.invoice_id, line.client_id = hit
-            line.match = StatementMatch.INVOICE
-        elif len(by_inn.get(line.payer_inn, ())) == 1:
-            line.client_id = by_inn[line.payer_inn][0]
-            line.match = StatementMatch.INN
-        else:
-            continue
-        matched.append(line)
+            m.invoice_id, m.client_id, m.order_id = hit
+            m.match = StatementMatch.INVOICE
+        elif len(by_inn.get(d.payer_inn, ())) == 1:
+            m.client_id = by_inn[d.payer_inn][0]
+            m.match = StatementMatch.INN
+        outcome.append(m)
+    return outcome
+
+
+def _register(
+    *, outcome: list[_Outcome], at: datetime, by
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The matched documents' payments, registered in one bulk (billing) in ascending
+    client id (the lock order, accounts.locks), a client's in file order. Returns the
+    subscriptions activated and resumed."""
+    matched = sorted((m for m in outcome if m.client_id), key=lambda m: (m.client_id, m.line))
     if not matched:
         return (), ()
-    # Ascending client id: the lock order (accounts.locks); a client's lines in file order.
-    matched.sort(key=lambda line: (line.client_id, line.file_line, line.pk))
-    orders = dict(
-        Invoice.objects.filter(pk__in={line.invoice_id for line in matched if line.invoice_id})
-        .exclude(order_id=None)
-        .values_list("pk", "order_id")
-    )
     result = payments_register_many(
         items=[
             PaymentItem(
-                client_id=line.client_id,
-                amount=line.amount,
-                reference=line.reference,
-                order_id=orders.get(line.invoice_id) if line.invoice_id else None,
+                client_id=m.client_id,
+                amount=m.amount,
+                reference=m.reference,
+                order_id=m.order_id,
             )
-            for line in matched
+            for m in matched
+            if m.client_id is not None
         ],
         at=at,
         by=by,
         method=Payment.Method.BANK_TRANSFER,
     )
-    for line, payment_id in zip(matched, result.payment_ids, strict=True):
-        line.payment_id = payment_id
-        line.status = StatementLineStatus.MATCHED
-    bulk_set(matched, ["status", "match", "client", "invoice", "payment"])
-    linked = [line for line in matched if line.invoice_id]
-    if linked:
-        InvoicePayment.objects.bulk_create(
-            [
-                InvoicePayment(invoice_id=line.invoice_id, payment_id=line.payment_id)
-                for line in linked
-            ],
-            batch_size=1000,
-        )
-        _invoices_settle(invoice_ids={line.invoice_id for line in linked}, at=at, by=by)
+    for m, payment_id in zip(matched, result.payment_ids, strict=True):
+        m.payment_id = payment_id
+        m.status = StatementLineStatus.MATCHED
     return result.activated, result.resumed
 
 

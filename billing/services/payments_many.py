@@ -117,8 +117,16 @@ def payments_register_many(
         running[payment.client_id] = after
         # Plain rows, not model objects (config.db.bulk_insert): thousands of them.
         entries.append(
-            (payment.client_id, BalanceEntry.Kind.PAYMENT, payment.amount, after, payment.pk)
-            + (day, author_id, stamped)
+            (
+                payment.client_id,
+                BalanceEntry.Kind.PAYMENT,
+                payment.amount,
+                after,
+                payment.pk,
+                day,
+                author_id,
+                stamped,
+            )
         )
         events.append(
             (

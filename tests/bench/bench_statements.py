@@ -11,8 +11,9 @@
    naming an issued invoice («Оплата по счёту № N от …»), one in ten from an INN nobody
    has, the rest a client's INN with no invoice named.
 3. Times `statement_import` (parse, match, register every matched payment, serve what
-   waits, commit) and prints `statements: N lines, T s (parse P s), matched M, activated A`
-   with its BENCH_RESULT; then imports the same file again (every line a duplicate,
+   waits, commit) and prints `statements: N lines, T s (this process's CPU C s, parse P s,
+   load average L), matched M, activated A` with its BENCH_RESULT (T, wall time; C and L
+   say how much of T was waiting on a shared machine); then imports the same file again (every line a duplicate,
    nothing registered) and times that too.
 4. Checks the outcome against the file: lines, payments and their sum, balances = ledger,
    paid invoices, activated subscriptions.
@@ -217,14 +218,16 @@ def main() -> None:
 
         profile = cProfile.Profile()
         profile.enable()
-    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     result = statement_import(reseller=reseller, data=raw, at=at, by=None, filename="bench.txt")
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profile is not None:
         profile.disable()
         profile.dump_stats(os.environ["BENCH_PROFILE"])
     common.say(
-        f"statements: {p['lines']} lines, {seconds:.2f} s (parse {parse_s:.2f} s), "
+        f"statements: {p['lines']} lines, {seconds:.2f} s (this process's CPU {cpu:.2f} s, "
+        f"parse {parse_s:.2f} s, load average {load:.1f}), "
         f"matched {result.matched}, unmatched {result.unmatched}, "
         f"activated {len(result.activated)}"
     )
