@@ -13,8 +13,8 @@
 3. Times `statement_import` (parse, match, register every matched payment, serve what
    waits, commit) and prints `statements: N lines, T s (this process's CPU C s, parse P s,
    load average L), matched M, activated A` with its BENCH_RESULT (T, wall time; C and L
-   say how much of T was waiting on a shared machine); then imports the same file again (every line a duplicate,
-   nothing registered) and times that too.
+   say how much of T was waiting on a shared machine); then imports the same file again
+   (every line a duplicate, nothing registered) and times that too.
 4. Checks the outcome against the file: lines, payments and their sum, balances = ledger,
    paid invoices, activated subscriptions.
 """
