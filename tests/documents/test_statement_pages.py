@@ -62,7 +62,7 @@ def test_the_accountant_uploads_a_statement_and_sees_its_lines(seller, buyer):
     assert again["Location"] == response["Location"]
     assert (BankStatement.objects.count(), Payment.objects.count()) == (1, 2)
     listing = http.get(reverse("statements:list")).content.decode()
-    assert "1 поступление ждёт разбора" in listing
+    assert "Неразобранных поступлений: 1" in listing
 
 
 def test_a_malformed_file_is_shown_with_its_line_and_writes_nothing(seller):
