@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -74,7 +75,7 @@ class StatementDocument:
     payee_name: str
     payee_account: str
     purpose: str
-    received_on: date | None
+    received_on: dt.date | None
 
 
 @dataclass(frozen=True)

@@ -193,13 +193,13 @@ def statement_import(
             _("Эти же платежи только что загружены другим запросом: обновите список выписок."),
             field="file",
         )
-    linked = [m for m in outcome if m.invoice_id and m.payment_id]
+    linked = [(m.invoice_id, m.payment_id) for m in outcome if m.invoice_id and m.payment_id]
     if linked:
         InvoicePayment.objects.bulk_create(
-            [InvoicePayment(invoice_id=m.invoice_id, payment_id=m.payment_id) for m in linked],
+            [InvoicePayment(invoice_id=invoice, payment_id=payment) for invoice, payment in linked],
             batch_size=1000,
         )
-        _invoices_settle(invoice_ids={m.invoice_id for m in linked if m.invoice_id}, at=at, by=by)
+        _invoices_settle(invoice_ids={invoice for invoice, _p in linked}, at=at, by=by)
     matched = [(d, m) for d, m in zip(new, outcome, strict=True) if m.payment_id]
     BankStatement.objects.filter(pk=statement.pk).update(
         new_lines=len(new),

@@ -8,9 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Membership
 from billing.models import Payment
@@ -144,3 +146,26 @@ def test_another_resellers_statement_and_line_are_not_found(seller):
     )
     line.refresh_from_db()
     assert line.status == StatementLineStatus.UNMATCHED
+
+
+@pytest.fixture
+def russian_after():
+    """A request in English leaves English active in the thread; the next tests read
+    Russian messages."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_the_statement_pages_speak_english_on_request(seller, russian_after):
+    user, http = _staff(seller, Membership.Role.ACCOUNTANT)
+    statement_import(
+        reseller=seller, data=data("unknown_inn.txt"), at=msk(2026, 12, 16, 9), by=user
+    )
+    http.post("/i18n/setlang/", {"language": "en", "next": "/panel/"})
+    listing = http.get(reverse("statements:list")).content.decode()
+    assert "Bank statements" in listing and "Upload a statement" in listing
+    assert "Payments awaiting review: 1" in listing
+    queue = http.get(reverse("statements:queue")).content.decode()
+    assert "Payments to review" in queue and "Assign" in queue
+    refused = _upload(http, "truncated.txt").content.decode()
+    assert "Line 123: the document that starts on line 99 is not closed" in refused
