@@ -22,9 +22,9 @@ ValidationError (field "file") whose message starts with the line number."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
-import datetime as dt
 from datetime import date
 from decimal import Decimal, InvalidOperation
 

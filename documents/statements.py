@@ -26,7 +26,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import AuditAction, Client, Requisites, Reseller
+from accounts.models import AuditAction, AuditEvent, Client, Requisites, Reseller
 from billing.models import Payment
 from billing.services import PaymentItem, payments_register_many
 from config.db import bulk_insert
@@ -370,22 +370,49 @@ def _invoices_settle(*, invoice_ids: set[int], at: datetime, by) -> None:
         .values_list("invoice_link__invoice_id", "total")
     )
     sources = [s for s, targets in INVOICE_TRANSITIONS.items() if InvoiceStatus.PAID in targets]
-    for invoice in Invoice.objects.filter(pk__in=invoice_ids, status__in=sources).order_by("pk"):
-        if money(paid.get(invoice.pk)) < invoice.total:
-            continue
-        if Invoice.objects.filter(pk=invoice.pk, status__in=sources).update(
-            status=InvoiceStatus.PAID, paid_at=at
-        ):
-            audit_record(
-                action=AuditAction.INVOICE_PAID,
-                reseller_id=invoice.reseller_id,
-                client_id=invoice.client_id,
-                at=at,
-                by=by,
-                obj=invoice,
-                before={"status": invoice.status},
-                after={"status": InvoiceStatus.PAID},
+    covered = [
+        invoice
+        for invoice in Invoice.objects.filter(pk__in=invoice_ids, status__in=sources)
+        .only("pk", "reseller_id", "client_id", "status", "total")
+        .order_by("pk")
+        if money(paid.get(invoice.pk)) >= invoice.total
+    ]
+    if not covered:
+        return
+    # The invoices are locked since the match (_match): the ones read as issued are the
+    # ones this compare-and-set moves, in one UPDATE, with one audit row each.
+    Invoice.objects.filter(pk__in=[i.pk for i in covered], status__in=sources).update(
+        status=InvoiceStatus.PAID, paid_at=at
+    )
+    actor = by.pk if getattr(by, "pk", None) else None
+    bulk_insert(
+        AuditEvent,
+        [
+            "reseller",
+            "client",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "before",
+            "after",
+            "at",
+        ],
+        [
+            (
+                invoice.reseller_id,
+                invoice.client_id,
+                actor,
+                AuditAction.INVOICE_PAID,
+                "invoice",
+                invoice.pk,
+                {"status": invoice.status},
+                {"status": InvoiceStatus.PAID},
+                at,
             )
+            for invoice in covered
+        ],
+    )
 
 
 def _line_locked(line: StatementLine) -> StatementLine:
