@@ -555,6 +555,10 @@ def test_the_panel_shows_only_what_the_role_allows(role, w: World):
             reverse("subscriptions:auto-renew", args=[w.subscription.pk]),
         ),
         Action.PAYMENTS_REGISTER: (reverse("payments:list"), reverse("payments:new")),
+        Action.STATEMENTS_IMPORT: (
+            reverse("statements:list"),
+            f'href="{reverse("statements:upload")}"',
+        ),
         Action.STAFF_MANAGE: (
             reverse("accounts:staff"),
             reverse("accounts:staff-remove", args=[w.staff_target.pk]),
