@@ -7,10 +7,12 @@ number and nothing of it is written."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from accounts.models import AuditAction, AuditEvent, Requisites
 from billing.models import BalanceEntry, Payment
@@ -37,6 +39,7 @@ from documents.statements import (
 from notifications.models import Notification, NotificationKind
 from orders.models import SubscriptionStatus
 from orders.services import order_confirm, order_create
+from tests.conftest import requires_postgres
 from tests.factories import (
     ClientFactory,
     ResellerFactory,
@@ -695,3 +698,48 @@ def test_ten_thousand_lines_import_set_based(seller, buyer, django_assert_max_nu
     assert result.amount_matched == expected
     assert sum(c.balance for c in type(buyer).objects.filter(reseller=seller)) == expected
     assert Invoice.objects.filter(status=InvoiceStatus.PAID).count() == len(named) == 9
+
+
+# ------------------------------------------------------------------------------ concurrency
+
+
+@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_file_uploaded_twice_at_once_registers_its_payments_once():
+    """Four uploads of one file at the same moment: the unique line key lets one import
+    register the payments; each other one either finds them stored (nothing new) or meets
+    the first one's lines at its insert and is refused whole, its payments undone."""
+    from accounts.services import requisites_save
+    from tests.accounts.test_requisites import BUYER, SELLER
+
+    seller = ResellerFactory()
+    requisites_save(owner=seller, data=dict(SELLER), at=ISSUED_AT)
+    buyer = ClientFactory(reseller=seller)
+    requisites_save(owner=buyer, data=dict(BUYER), at=ISSUED_AT)
+    raw = data("well_formed_cp1251.txt")
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def upload() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(statement_import(reseller=seller, data=raw, at=AT, by=None).new)
+        except Conflict as exc:
+            outcomes.append(exc.field)
+        except BaseException as exc:  # reported below
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert outcomes.count(3) == 1
+    assert all(o in (0, 3, "file") for o in outcomes), outcomes
+    assert StatementLine.objects.count() == 3
+    assert Payment.objects.count() == 2  # two lines matched by the INN, once
+    buyer.refresh_from_db()
+    assert buyer.balance == Decimal("1750.50")
