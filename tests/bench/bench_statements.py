@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -31,6 +32,23 @@ from . import common
 
 TARGET_S = 10.0
 DAY = date(2026, 12, 14)
+
+
+class _SqlTimes:
+    """Time per kind of statement (its first words), to say where the import waits."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = " ".join(sql.split()[:3])[:70]
+            self.seconds[kind] += time.perf_counter() - started
+            self.calls[kind] += 1
 
 
 def parameters() -> dict:
@@ -219,8 +237,12 @@ def main() -> None:
         profile = cProfile.Profile()
         profile.enable()
     load = os.getloadavg()[0]
+    sql = _SqlTimes()
+    from django.db import connection
+
     t0, c0 = time.perf_counter(), time.process_time()
-    result = statement_import(reseller=reseller, data=raw, at=at, by=None, filename="bench.txt")
+    with connection.execute_wrapper(sql):
+        result = statement_import(reseller=reseller, data=raw, at=at, by=None, filename="bench.txt")
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profile is not None:
         profile.disable()
@@ -231,6 +253,9 @@ def main() -> None:
         f"matched {result.matched}, unmatched {result.unmatched}, "
         f"activated {len(result.activated)}"
     )
+    common.say(f"  SQL {sum(sql.seconds.values()):.2f} s in {sum(sql.calls.values())} statements:")
+    for kind, spent in sql.seconds.most_common(6):
+        common.say(f"    {spent:.2f} s  {sql.calls[kind]:>5} × {kind}")
     problems = check(
         reseller=reseller,
         statement_id=result.statement.pk,
