@@ -128,6 +128,9 @@ def _key(d: StatementDocument) -> tuple[str, object, Decimal, str]:
 def statement_import(
     *, reseller: Reseller, data: bytes, at: datetime, by, filename: str = ""
 ) -> StatementResult:
+    """Imports the file's incoming payments to the reseller's account (DESIGN.md §12):
+    a malformed file is refused with its line number before anything is written; the
+    payments seen before (in this file or an earlier one) are counted, not registered."""
     require_aware(at)
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError(
