@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from config.formats import format_day, format_rub
 from core.reasons import reason_text
-from documents.models import InvoiceStatus
+from documents.models import InvoiceStatus, StatementLineStatus
 from orders.models import OrderStatus, SeatChangeStatus, SubscriptionStatus
 from plans.models import ResellerPlan
 
@@ -55,6 +55,13 @@ LABELS = {
     "signatory_position": gettext_lazy("должность подписанта"),
     "vat_mode": gettext_lazy("НДС"),
     "number": gettext_lazy("номер"),
+    "file": gettext_lazy("файл"),
+    "lines": gettext_lazy("новых строк"),
+    "duplicates": gettext_lazy("уже загруженных строк"),
+    "matched": gettext_lazy("сопоставлено"),
+    "unmatched": gettext_lazy("ждут разбора"),
+    "reference": gettext_lazy("основание"),
+    "invoice": gettext_lazy("счёт"),
 }
 MONEY = {"balance", "amount", "seat_price", "freed", "amount_due"}
 DAYS = {"effective_on", "last_day"}
@@ -65,6 +72,7 @@ STATUSES: dict[str, Any] = {
     "seatchange": SeatChangeStatus,
     "resellerplan": ResellerPlan.Status,
     "invoice": InvoiceStatus,
+    "statementline": StatementLineStatus,
 }
 OBJECTS = {
     "payment": gettext_lazy("платёж"),
@@ -78,6 +86,8 @@ OBJECTS = {
     "reseller": gettext_lazy("реселлер"),
     "requisites": gettext_lazy("реквизиты"),
     "invoice": gettext_lazy("счёт на оплату"),
+    "bankstatement": gettext_lazy("банковская выписка"),
+    "statementline": gettext_lazy("строка выписки"),
 }
 
 

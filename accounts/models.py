@@ -165,6 +165,9 @@ class AuditAction(models.TextChoices):
     INVOICE_ISSUED = "invoice_issued", _("счёт выставлен")
     INVOICE_CANCELLED = "invoice_cancelled", _("счёт отменён")
     INVOICE_PAID = "invoice_paid", _("счёт оплачен")
+    STATEMENT_IMPORTED = "statement_imported", _("загружена банковская выписка")
+    STATEMENT_LINE_ASSIGNED = "statement_line_assigned", _("строка выписки разнесена")
+    STATEMENT_LINE_IGNORED = "statement_line_ignored", _("строка выписки пропущена")
 
 
 class AuditEvent(models.Model):

@@ -47,6 +47,7 @@ urlpatterns = [
     path("panel/tokens/", include(api_panel_urls)),
     path("panel/invoices/", include("documents.urls")),
     path("panel/clients/<int:client_id>/invoices/", include(client_invoice_urls)),
+    path("panel/statements/", include("documents.statement_urls")),
     path("panel/", include("accounts.urls")),
     path("portal/tokens/", include(api_portal_urls)),
     path("portal/invoices/", include("documents.portal_urls")),

@@ -8,7 +8,15 @@ from django.utils.safestring import SafeString
 
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
 
-from .models import DocumentCounter, Invoice, InvoiceLine, InvoicePayment, VatRate
+from .models import (
+    BankStatement,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    StatementLine,
+    VatRate,
+)
 
 
 @admin.register(VatRate)
@@ -61,3 +69,58 @@ class InvoicePaymentAdmin(ReadOnlyAdmin):
 class InvoiceLineAdmin(ReadOnlyAdmin):
     list_display = ("id", "invoice", "position", "title", "amount")
     list_select_related = ("invoice",)
+
+
+# --------------------------------------------------------------------------- bank statements
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    """Imported by documents.statements only; its lines are a changelist of their own
+    (a statement may hold thousands)."""
+
+    list_display = (
+        "id",
+        "at",
+        "reseller",
+        "filename",
+        "incoming",
+        "new_lines",
+        "duplicates",
+        "matched",
+        "unmatched",
+        "matched_rub",
+    )
+    list_select_related = ("reseller",)
+    search_fields = ("filename", "sha256", "reseller__name")
+    date_hierarchy = "at"
+
+    @admin.display(description="зачислено", ordering="amount_matched")
+    def matched_rub(self, obj: BankStatement) -> SafeString:
+        return rub(obj.amount_matched)
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "statement",
+        "number",
+        "date",
+        "amount_rub",
+        "payer_inn",
+        "payer_name",
+        "status",
+        "match",
+        "client",
+        "invoice",
+        "payment",
+    )
+    list_select_related = ("statement", "client", "invoice", "payment")
+    list_filter = ("status", "match")
+    search_fields = ("=number", "=payer_inn", "payer_name", "purpose")
+    raw_id_fields = ("statement", "client", "invoice", "payment")
+
+    @admin.display(description="сумма", ordering="amount")
+    def amount_rub(self, obj: StatementLine) -> SafeString:
+        return rub(obj.amount)

@@ -219,3 +219,170 @@ class InvoicePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} ← {self.payment_id}"
+
+
+# --------------------------------------------------------------------------- bank statements
+
+
+class BankStatement(models.Model):
+    """An uploaded 1CClientBankExchange file (DESIGN.md §13): who, when, which file (its
+    SHA-256) and what came of its lines. The lines themselves are StatementLine rows; a line
+    already imported from an earlier file stays with that file and is counted here as a
+    duplicate."""
+
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.PROTECT,
+        related_name="bank_statements",
+        verbose_name=_("реселлер"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("кто загрузил"),
+    )
+    at = models.DateTimeField(_("загружена"))
+    filename = models.CharField(_("файл"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    encoding = models.CharField(_("кодировка"), max_length=16, blank=True)
+    documents_total = models.PositiveIntegerField(_("документов в файле"), default=0)
+    incoming = models.PositiveIntegerField(_("поступлений на счёт реселлера"), default=0)
+    new_lines = models.PositiveIntegerField(_("новых строк"), default=0)
+    duplicates = models.PositiveIntegerField(_("уже загруженных"), default=0)
+    matched = models.PositiveIntegerField(_("сопоставлено"), default=0)
+    unmatched = models.PositiveIntegerField(_("ждут разбора"), default=0)
+    amount_matched = models.DecimalField(
+        _("зачислено"), max_digits=16, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("банковская выписка")
+        verbose_name_plural = _("банковские выписки")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["reseller", "-at"], name="bankstatement_reseller_at")]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.sha256[:12]} ({self.at:%d.%m.%Y})"
+
+
+class StatementLineStatus(models.TextChoices):
+    MATCHED = "matched", _("сопоставлена")
+    UNMATCHED = "unmatched", _("ждёт разбора")
+    IGNORED = "ignored", _("пропущена")
+    ASSIGNED = "assigned", _("разнесена вручную")
+
+
+# The allowed moves of a statement line; moved by compare-and-set (documents.statements).
+STATEMENT_LINE_TRANSITIONS: dict[str, frozenset[str]] = {
+    StatementLineStatus.UNMATCHED: frozenset(
+        {StatementLineStatus.ASSIGNED, StatementLineStatus.IGNORED}
+    ),
+    StatementLineStatus.MATCHED: frozenset(),
+    StatementLineStatus.ASSIGNED: frozenset(),
+    StatementLineStatus.IGNORED: frozenset(),
+}
+
+
+class StatementMatch(models.TextChoices):
+    INVOICE = "invoice", _("по номеру счёта")
+    INN = "inn", _("по ИНН плательщика")
+    PERSON = "person", _("вручную")
+
+
+class StatementLine(models.Model):
+    """An incoming payment of a statement to the reseller's account. Unique per reseller by
+    the payment order's number, date, amount and payer: the same payment in a second file
+    (or twice in one) is the same line, so it registers money once."""
+
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, related_name="lines", verbose_name=_("выписка")
+    )
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="+", verbose_name=_("реселлер")
+    )
+    file_line = models.PositiveIntegerField(_("строка файла"), default=0)
+    number = models.CharField(_("номер п/п"), max_length=64)
+    date = models.DateField(_("дата п/п"))
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    payer_inn = models.CharField(_("ИНН плательщика"), max_length=12, blank=True)
+    payer_name = models.CharField(_("плательщик"), max_length=500, blank=True)
+    payer_account = models.CharField(_("счёт плательщика"), max_length=34, blank=True)
+    purpose = models.TextField(_("назначение платежа"), blank=True)
+    status = models.CharField(
+        _("статус"),
+        max_length=16,
+        choices=StatementLineStatus.choices,
+        default=StatementLineStatus.UNMATCHED,
+    )
+    match = models.CharField(
+        _("как сопоставлена"), max_length=16, choices=StatementMatch.choices, blank=True
+    )
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("клиент"),
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_lines",
+        verbose_name=_("счёт"),
+    )
+    payment = models.OneToOneField(
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_line",
+        verbose_name=_("платёж"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("кто разобрал"),
+    )
+    decided_at = models.DateTimeField(_("разобрана"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("строка выписки")
+        verbose_name_plural = _("строки выписок")
+        ordering = ["statement", "file_line", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "number", "date", "amount", "payer_inn"],
+                name="statementline_unique_payment",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="statementline_amount_gt_0"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status__in=["matched", "assigned"],
+                        client__isnull=False,
+                        payment__isnull=False,
+                    )
+                    | Q(status__in=["unmatched", "ignored"], payment__isnull=True)
+                ),
+                name="statementline_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reseller", "status"], name="statementline_reseller_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"п/п № {self.number} от {self.date:%d.%m.%Y}: {self.amount}"
+
+    @property
+    def reference(self) -> str:
+        return f"п/п № {self.number} от {self.date:%d.%m.%Y}"

@@ -21,12 +21,14 @@ from billing.models import BalanceEntry, Charge, Payment, ReminderSent, ServiceP
 from billing.services import billing_run, payment_register, reminders_send
 from billing.submissions import submit_once
 from documents.services import invoice_issue, invoice_payment_register
+from documents.statements import statement_import
 from notifications.models import Notification, NotificationKind
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
 from orders.services import order_confirm, order_create, seat_change_request
 from plans.models import ResellerPlan, VendorPlan
 from plans.services import reseller_plan_set_seat_price
 from tests.accounts.test_requisites import BUYER, SELLER
+from tests.documents.statement_files import Doc, statement_bytes
 from tests.factories import ClientFactory, ResellerPlanFactory, VendorPlanFactory, msk
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,19 @@ def build_graph(n: int) -> Subscription:
     requisites_save(owner=client, data=dict(BUYER), at=msk(2026, 12, 14, 9))
     invoice = invoice_issue(client=client, amount=Decimal("100.00"), at=msk(2026, 12, 14, 12))
     invoice_payment_register(invoice=invoice, amount=Decimal("100.00"), at=msk(2026, 12, 14, 13))
+    # A bank statement: one payment matched by the payer's INN, one left in the queue.
+    statement_import(
+        reseller=plan.reseller,
+        data=statement_bytes(
+            [
+                Doc("1", "14.12.2026", "50.00", BUYER["inn"], "ООО «Ромашка»", "Пополнение"),
+                Doc("2", "14.12.2026", "70.00", "5003052454", "ИП Петров", "Возврат"),
+            ],
+            day="14.12.2026",
+        ),
+        at=msk(2026, 12, 14, 14),
+        by=None,
+    )
     billing_run(day=date(2026, 12, 31))
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
     submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")

@@ -37,6 +37,7 @@ from .lifecycle import (
     with_subscription_related,
 )
 from .payments import PaymentOutcome, payment_register, payment_register_outcome
+from .payments_many import PaymentItem, PaymentsResult, payments_register_many
 from .quotes import PeriodQuote, order_quote, period_quote
 from .reminders import RemindersResult, reminders_send
 from .runs import (
@@ -62,7 +63,9 @@ __all__ = [
     "BillingRunResult",
     "CancelQuote",
     "CorrectionQuote",
+    "PaymentItem",
     "PaymentOutcome",
+    "PaymentsResult",
     "PeriodQuote",
     "RemindersResult",
     "SeatChangeApplyResult",
@@ -86,6 +89,7 @@ __all__ = [
     "payment_register",
     "payment_register_outcome",
     "payment_reverse",
+    "payments_register_many",
     "period_quote",
     "periods_roll_over",
     "refund_quote",

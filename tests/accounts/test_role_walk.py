@@ -12,17 +12,20 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Client, Membership, Reseller
+from accounts.models import Client, Membership, Requisites, Reseller
 from accounts.permissions import CLIENT, RESELLER, TABLE, Action
 from billing.submissions import token_issue
 from orders.models import Order, Subscription
 from orders.services import order_confirm, order_create
 from plans.models import ResellerPlan, VendorPlan
+from tests.documents.statement_files import ACCOUNT as STATEMENT_ACCOUNT
+from tests.documents.statement_files import data as statement_data
 from tests.factories import (
     ClientFactory,
     ResellerFactory,
@@ -114,6 +117,15 @@ def _unusable(username: str):
     user.set_unusable_password()
     user.save()
     return user
+
+
+def _statement_of(reseller: Reseller) -> bytes:
+    """A statement with one payment to the reseller's account (its requisites set first:
+    the import picks the incoming payments by them)."""
+    Requisites.objects.get_or_create(
+        reseller=reseller, defaults={"account": STATEMENT_ACCOUNT, "inn": "7707083893"}
+    )
+    return statement_data("unknown_inn.txt")
 
 
 # (side, action, face, what the request is) → method, path, body, the status when done
@@ -262,6 +274,21 @@ CASES = [
         "page",
         "reminder-days",
         lambda w: ("post", reverse("accounts:reminder-settings"), {"reminder_days": "10, 3"}),
+        (302,),
+    ),
+    Case(
+        RESELLER,
+        Action.STATEMENTS_IMPORT,
+        "page",
+        "upload",
+        lambda w: (
+            "post",
+            reverse("statements:upload"),
+            {
+                "file": SimpleUploadedFile("kl_to_1c.txt", _statement_of(w.reseller)),
+                "form_token": token_issue(),
+            },
+        ),
         (302,),
     ),
     # -------------------------------------------------------------- the reseller's API
@@ -469,7 +496,6 @@ NOT_YET_IN_A_FACE = {
     Action.SUBSCRIPTIONS_CANCEL,
     Action.CORRECTIONS,
     Action.DOCUMENTS,
-    Action.STATEMENTS_IMPORT,
     Action.REQUISITES_MANAGE,
     Action.AUDIT_READ,
 }
@@ -561,6 +587,10 @@ def test_the_panel_shows_only_what_the_role_allows(role, w: World):
         ),
         Action.PAYMENTS_REGISTER: (reverse("payments:list"), reverse("payments:new")),
         Action.EXPORTS: (reverse("orders:list"), "export=xlsx"),
+        Action.STATEMENTS_IMPORT: (
+            reverse("statements:list"),
+            f'href="{reverse("statements:upload")}"',
+        ),
         Action.STAFF_MANAGE: (
             reverse("accounts:staff"),
             reverse("accounts:staff-remove", args=[w.staff_target.pk]),

@@ -39,10 +39,12 @@ from billing.services import (
 from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
 from core.clock import MOSCOW
 from documents.models import (
+    BankStatement,
     DocumentCounter,
     Invoice,
     InvoiceLine,
     InvoicePayment,
+    StatementLine,
     VatRate,
 )
 from eset_gateway.models import GatewayCommand
@@ -99,6 +101,8 @@ MODELS = [
     Invoice,
     InvoiceLine,
     InvoicePayment,
+    BankStatement,
+    StatementLine,
 ]
 
 
@@ -855,3 +859,39 @@ def test_invoice_for_another_clients_order_or_a_completed_one(w):
     refused(lambda: invoice_issue(client=w.a1, order=w.a2_order, at=AT), NotFound, "order")
     refused(lambda: invoice_issue(client=w.a1, order=w.completed_order, at=AT), Conflict, "order")
     refused(lambda: invoice_issue(client=w.a1, order=w.draft, at=AT), Conflict, "order")
+
+
+# --------------------------------------------------------------------------- bank statements
+
+
+@pytest.mark.parametrize(
+    "name", ["truncated.txt", "wrong_encoding.txt", "not-1c", "empty"], ids=str
+)
+def test_statement_import_of_a_malformed_file(w, name):
+    from accounts.services import requisites_save
+    from documents.statements import statement_import
+    from tests.documents.statement_files import data
+
+    requisites_save(owner=w.a, data=dict(SELLER_REQUISITES), at=AT)
+    raw = {"not-1c": "Дата;Сумма\n15.12.2026;100\n".encode(), "empty": b""}.get(name)
+    refused(
+        lambda: statement_import(
+            reseller=w.a, data=data(name) if raw is None else raw, at=AT, by=None
+        ),
+        ValidationError,
+        "file",
+    )
+
+
+def test_statement_line_assigned_to_another_resellers_client(w):
+    from accounts.services import requisites_save
+    from documents.models import StatementLine
+    from documents.statements import statement_import, statement_line_assign
+    from tests.documents.statement_files import data
+
+    requisites_save(owner=w.a, data=dict(SELLER_REQUISITES), at=AT)
+    statement_import(reseller=w.a, data=data("unknown_inn.txt"), at=AT, by=None)
+    line = StatementLine.objects.get()
+    refused(
+        lambda: statement_line_assign(line=line, client=w.b1, at=AT, by=None), NotFound, "client"
+    )
