@@ -33,7 +33,7 @@ PROJECT_APPS = [
 # Words that are names, not English: the vendor and its products, the mock's switch, codes.
 ALLOWED = {
     "ESET", "PROTECT", "Entry", "MSP", "API", "REST", "e-mail", "E-mail", "email", "mock",
-    "Idempotency-Key", "Retry-After", "HTTP", "JSON", "URL", "ID", "EMA", "SHA-256",
+    "Idempotency-Key", "Retry-After", "HTTP", "JSON", "URL", "ID", "EMA", "SHA-256", "SHA",
     "MSK", "UTC", "Django",
     "English",  # the language's own name in the language choice
     "AvailableProducts",  # ESET's API list the product codes come from
@@ -191,6 +191,9 @@ def test_no_english_word_is_left_on_any_admin_page(operator):
     for user in get_user_model().objects.all():
         data += [user.username, user.email]
     data += list(FormSubmission.objects.values_list("token", flat=True))
+    from documents.models import BankStatement
+
+    data += list(BankStatement.objects.values_list("sha256", flat=True))
     data_words = {w for text in data for w in ENGLISH.findall(text)}
     pages = [reverse("admin:index")]
     for model in admin.site._registry:
