@@ -93,7 +93,9 @@ def _seller_requisites(client: Client) -> Requisites:
             "account": _("расчётный счёт"),
             "signatory_name": _("подписант"),
         }
-        raise ValidationError(
+        # The reseller's state refuses it (409), not the request: the same request
+        # succeeds once the requisites are filled in.
+        raise Conflict(
             _("Счёт нельзя выставить: в реквизитах реселлера не заполнены: %(fields)s.")
             % {"fields": ", ".join(str(labels.get(name, name)) for name in missing)},
             field="requisites",

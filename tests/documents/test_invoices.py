@@ -205,7 +205,7 @@ def test_incomplete_seller_requisites_are_named(seller):
     Requisites.objects.filter(reseller=seller).update(bik="", account="")
     client = ClientFactory(reseller=seller)
     before = counts()
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         invoice_issue(client=client, amount=Decimal("10.00"), at=AT)
     assert err.value.field == "requisites"
     assert "БИК, расчётный счёт" in err.value.message
@@ -214,7 +214,7 @@ def test_incomplete_seller_requisites_are_named(seller):
 
 def test_no_seller_requisites_at_all():
     client = ClientFactory()
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         invoice_issue(client=client, amount=Decimal("10.00"), at=AT)
     assert err.value.field == "requisites"
     assert not Invoice.objects.exists()
