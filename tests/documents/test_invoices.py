@@ -313,3 +313,16 @@ def test_created_by(buyer):
     user = get_user_model().objects.create(username="acc@example.com")
     invoice = invoice_issue(client=buyer, amount=Decimal("1.00"), at=AT, by=user)
     assert invoice.created_by_id == user.pk
+
+
+def test_the_email_carries_the_pdf(buyer, mailoutbox):
+    from notifications.services import email_drain
+
+    invoice = invoice_issue(client=buyer, amount=Decimal("10.00"), at=AT)
+    assert email_drain(at=AT).sent == 1
+    (message,) = mailoutbox
+    assert message.to == [buyer.email]
+    assert message.subject == f"Счёт на оплату № {invoice.number} от 14.12.2026"
+    ((name, content, mimetype),) = message.attachments
+    assert (name, mimetype) == (f"invoice-2026-{invoice.number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF-")
