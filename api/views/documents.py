@@ -29,7 +29,7 @@ from .. import serializers as s
 from ..errors import DETAIL, error_responses
 from ..filters import DateFilter, FilterSet, IdFilter, ordering
 from ..idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from .base import ClientViewSet, ResellerViewSet, now
+from .base import ApiViewSet, ClientViewSet, ResellerViewSet, now
 from .docs import IDEMPOTENT, detailed, listed, written
 
 
@@ -81,10 +81,9 @@ PDF = extend_schema(
 )
 
 
-class InvoiceActions:
+class InvoiceActions(ApiViewSet):
     """What both scopes share: the tenant decides which invoices exist."""
 
-    request: Request
     filterset_class = InvoiceFilter
 
     def tenant_kwargs(self) -> dict:
@@ -92,14 +91,14 @@ class InvoiceActions:
 
     def list(self, request: Request) -> Response:
         rows = invoice_list(**self.tenant_kwargs())
-        return self.list_response(rows, ds.InvoiceSerializer)  # type: ignore[attr-defined]
+        return self.list_response(rows, ds.InvoiceSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        invoice = invoice_get(invoice_id=self.object_id(), **self.tenant_kwargs())  # type: ignore[attr-defined]
-        return self.respond(ds.InvoiceDetailSerializer, invoice)  # type: ignore[attr-defined]
+        invoice = invoice_get(invoice_id=self.object_id(), **self.tenant_kwargs())
+        return self.respond(ds.InvoiceDetailSerializer, invoice)
 
     def handle_exception(self, exc):
-        response = super().handle_exception(exc)  # type: ignore[misc]
+        response = super().handle_exception(exc)
         # An error of the PDF action is the one JSON error shape, whatever was accepted.
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
@@ -107,7 +106,7 @@ class InvoiceActions:
 
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PdfRenderer])
     def pdf(self, request: Request, pk: str) -> HttpResponse:
-        invoice = invoice_get(invoice_id=self.object_id(), **self.tenant_kwargs())  # type: ignore[attr-defined]
+        invoice = invoice_get(invoice_id=self.object_id(), **self.tenant_kwargs())
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
         response["Content-Disposition"] = (
             f'inline; filename="invoice-{invoice.year}-{invoice.number}.pdf"'
@@ -132,7 +131,7 @@ class InvoiceActions:
             by=request.user,
         )
         invoice = invoice_get(invoice_id=invoice.pk, **self.tenant_kwargs())
-        return self.respond(ds.InvoiceDetailSerializer, invoice, status=201)  # type: ignore[attr-defined]
+        return self.respond(ds.InvoiceDetailSerializer, invoice, status=201)
 
 
 @extend_schema(tags=["reseller: invoices"])
