@@ -67,6 +67,10 @@ def postprocess(result, generator, request, public):
             for param in operation.get("parameters", []):
                 if param.get("name") == "ordering" and param["schema"].get("type") == "array":
                     param["schema"]["minItems"] = 1
+            body = operation.get("requestBody")
+            # A body given as a oneOf of shapes (an invoice's sources) has to be sent.
+            if body and any("oneOf" in c.get("schema", {}) for c in body["content"].values()):
+                body["required"] = True
             responses = operation["responses"]
             if "429" in responses:
                 responses["429"].setdefault("headers", {}).update(RETRY_AFTER)

@@ -222,7 +222,8 @@ class ClientSerializer(serializers.ModelSerializer):
 # Django refuses a NUL character in any text (ProhibitNullCharactersValidator): the schema
 # says so, so that a client generated from it never sends one.
 NO_NUL_PATTERN = r"^[^\x00]*$"
-NAME_PATTERN = r"^[^\x00]*\S[^\x00]*$"
+# A name has a visible character; `\S` alone would let one NUL through (it is not a space).
+NAME_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
 INN_PATTERN = r"^([0-9]{10}|[0-9]{12})?$"
 
 

@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path, registe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from .views import client, common, reseller
+from .views import client, common, documents, reseller
 from .views.base import IdConverter
 
 app_name = "api"
@@ -20,6 +20,9 @@ def scope_urls(views, *, balances: bool) -> list[URLPattern | URLResolver]:
     router.register("payments", views.PaymentViewSet, basename="payments")
     router.register("charges", views.ChargeViewSet, basename="charges")
     router.register("notifications", views.NotificationViewSet, basename="notifications")
+    # Each scope's invoices (§13): the reseller's also cancel and take payments.
+    invoices = documents.InvoiceViewSet if views is reseller else documents.ClientInvoiceViewSet
+    router.register("invoices", invoices, basename="invoices")
     if balances:
         router.register("clients", views.ClientViewSet, basename="clients")
         router.register("balances", views.BalanceViewSet, basename="balances")

@@ -341,6 +341,7 @@ SPECTACULAR_SETTINGS = {
         "SeatChangeStatusEnum": "orders.models.SeatChangeStatus",
         "ChargeStatusEnum": "billing.models.ChargeStatus",
         "PlanStatusEnum": "plans.models.ResellerPlan.Status",
+        "InvoiceStatusEnum": "documents.models.InvoiceStatus",
     },
 }
 

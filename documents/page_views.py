@@ -8,15 +8,16 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
+from accounts.panel import found_or_404
 from billing.correction_views import REPLAYED
 from billing.submissions import submit_once, token_issue, token_renew
-from config.errors import ApplicationError, NotFound
+from config.errors import ApplicationError
 from config.forms import apply_domain_error
 from core.clock import financial_day
 from orders.models import Order, Subscription
@@ -41,15 +42,12 @@ def _decimal(raw: str | None) -> str:
 def _source(client: Client, params) -> tuple[Order | None, Subscription | None]:
     """The order or subscription the query names, the client's own only (404 otherwise)."""
     order_id, subscription_id = _int(params.get("order")), _int(params.get("subscription"))
-    try:
-        order = order_get(client=client, order_id=order_id) if order_id is not None else None
-        subscription = (
-            subscription_get(client=client, subscription_id=subscription_id)
-            if subscription_id is not None and order is None
-            else None
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    order = found_or_404(order_get, client=client, order_id=order_id) if order_id else None
+    subscription = (
+        found_or_404(subscription_get, client=client, subscription_id=subscription_id)
+        if subscription_id is not None and order is None
+        else None
+    )
     return order, subscription
 
 

@@ -93,7 +93,9 @@ def _seller_requisites(client: Client) -> Requisites:
             "account": _("расчётный счёт"),
             "signatory_name": _("подписант"),
         }
-        raise ValidationError(
+        # The reseller's state refuses it (409), not the request: the same request
+        # succeeds once the requisites are filled in.
+        raise Conflict(
             _("Счёт нельзя выставить: в реквизитах реселлера не заполнены: %(fields)s.")
             % {"fields": ", ".join(str(labels.get(name, name)) for name in missing)},
             field="requisites",
@@ -186,11 +188,11 @@ def invoice_issue(
         total = status.still_due
         purpose = InvoicePurpose.ORDER
         vendor = order.reseller_plan.vendor_plan
-        title = _("Антивирусная защита ESET: %(plan)s, %(seats)s; оплата заказа № %(order)s") % {
-            "plan": vendor.name,
-            "seats": _seats(order.seats),
-            "order": order.pk,
-        }
+        # The line is printed on a Russian document, whoever issues it: not translated.
+        title = (
+            f"Антивирусная защита ESET: {vendor.name}, {_seats(order.seats)}; "
+            f"оплата заказа № {order.pk}"
+        )
     elif subscription is not None:
         if subscription.client_id != client.pk:
             raise NotFound(_("Подписка не найдена."), field="subscription")
@@ -217,11 +219,10 @@ def invoice_issue(
                 )
         purpose = InvoicePurpose.RENEWAL_SHORTFALL
         vendor = subscription.reseller_plan.vendor_plan
-        title = _("Антивирусная защита ESET: %(plan)s, %(seats)s; продление подписки № %(sub)s") % {
-            "plan": vendor.name,
-            "seats": _seats(subscription.seats),
-            "sub": subscription.pk,
-        }
+        title = (
+            f"Антивирусная защита ESET: {vendor.name}, {_seats(subscription.seats)}; "
+            f"продление подписки № {subscription.pk}"
+        )
     else:
         if amount is None:
             raise ValidationError(
@@ -229,7 +230,7 @@ def invoice_issue(
             )
         total = money_clean(amount, field="amount")
         purpose = InvoicePurpose.ANY
-        title = _("Услуги антивирусной защиты ESET: пополнение лицевого счёта")
+        title = "Услуги антивирусной защиты ESET: пополнение лицевого счёта"
     seller = _seller_requisites(client)
     if seller.vat_mode == VatMode.STANDARD:
         vat_rate: Decimal | None = vat_rate_on(day)
@@ -261,7 +262,7 @@ def invoice_issue(
         position=1,
         title=title,
         quantity=Decimal("1"),
-        unit=_("усл."),
+        unit="усл.",  # printed on a Russian document
         price=total,
         amount=total,
     )

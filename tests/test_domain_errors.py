@@ -81,8 +81,11 @@ HTML_VIEWS = sorted(
     [
         *ROOT.glob("*/views.py"),
         ROOT / "accounts" / "portal_views.py",
+        ROOT / "accounts" / "requisites_views.py",
         ROOT / "api" / "panel_views.py",
         ROOT / "documents" / "statement_views.py",
+        ROOT / "documents" / "page_views.py",
+        ROOT / "documents" / "portal_views.py",
     ]
 )
 HELPERS = {"apply_domain_error", "report_domain_error"}

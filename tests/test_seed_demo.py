@@ -16,7 +16,7 @@ from plans.models import BillingCycle, ResellerPlan, VendorPlan
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("auth", "accounts", "plans", "orders", "billing", "notifications")
+DOMAIN_APPS = ("auth", "accounts", "plans", "orders", "billing", "documents", "notifications")
 
 
 def row_counts() -> dict[str, int]:
@@ -118,3 +118,46 @@ def test_seed_keeps_what_the_reseller_changed_since():
     seed()
     plan.refresh_from_db()
     assert plan.seat_price == Decimal("150.00")
+
+
+def test_seed_fills_requisites_that_invoices_can_use_and_keeps_edited_ones():
+    from accounts.models import Requisites, VatMode
+    from accounts.services import requisites_missing, requisites_save
+    from documents.services import invoice_issue
+    from tests.factories import msk
+
+    seed()
+    reseller = Reseller.objects.get()
+    seller = Requisites.objects.get(reseller=reseller)
+    assert requisites_missing(seller) == []
+    assert seller.vat_mode == VatMode.STANDARD
+    # Saved through requisites_save: every number passed its check digits.
+    assert Requisites.objects.filter(client__reseller=reseller).count() == 2
+    romashka = Client.objects.get(email="client1@example.com")
+    assert romashka.inn == "5047123455"
+    invoice = invoice_issue(client=romashka, amount=Decimal("1220.00"), at=msk(2026, 12, 14))
+    assert invoice.vat_amount == Decimal("220.00")
+    requisites_save(
+        owner=reseller,
+        data={
+            **{
+                k: getattr(seller, k)
+                for k in (
+                    "legal_name",
+                    "inn",
+                    "kpp",
+                    "ogrn",
+                    "legal_address",
+                    "bank_name",
+                    "bik",
+                    "corr_account",
+                    "account",
+                    "signatory_name",
+                    "signatory_position",
+                )
+            },
+            "vat_mode": "none",
+        },
+    )
+    seed()
+    assert Requisites.objects.get(reseller=reseller).vat_mode == VatMode.NONE

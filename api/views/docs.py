@@ -44,12 +44,16 @@ def written(serializer, summary: str, *, request=None, status: int = 200, **kwar
 def cancel_docs(serializers) -> dict:
     """Cancelling now (§4.9), the same in both scopes."""
     return {
-        "cancel_quote": detailed(
-            serializers.CancelQuoteSerializer,
-            "What cancelling now would do (§4.9)",
+        # Its 409 is documented too: the quote of a subscription already cancelled.
+        "cancel_quote": extend_schema(
+            summary="What cancelling now would do (§4.9)",
             description="Today (the Moscow financial day) is the last billed day; `freed` is "
             "the reservation released at once. 409 when the subscription is neither active "
             "nor suspended.",
+            responses={
+                200: serializers.CancelQuoteSerializer,
+                **error_responses(*DETAIL, 409),
+            },
         ),
         "cancel": written(
             serializers.CancelledSerializer,

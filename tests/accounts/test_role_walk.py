@@ -20,10 +20,14 @@ from rest_framework.test import APIClient
 
 from accounts.models import Client, Membership, Requisites, Reseller
 from accounts.permissions import CLIENT, RESELLER, TABLE, Action
+from accounts.services import requisites_save
 from billing.submissions import token_issue
+from documents.models import Invoice
+from documents.services import invoice_issue
 from orders.models import Order, Subscription
 from orders.services import order_confirm, order_create
 from plans.models import ResellerPlan, VendorPlan
+from tests.accounts.test_requisites import BUYER, SELLER
 from tests.documents.statement_files import ACCOUNT as STATEMENT_ACCOUNT
 from tests.documents.statement_files import data as statement_data
 from tests.factories import (
@@ -69,6 +73,7 @@ class World:
     staff_target: Membership  # a manager invited, no password yet
     person_target: Membership  # a client's viewer invited, no password yet
     people: dict[tuple[str, str], object]
+    invoice: Invoice  # issued to the client, unpaid (the reseller's requisites are filled)
 
 
 @pytest.fixture
@@ -99,6 +104,8 @@ def w() -> World:
     )
     client.owner.set_unusable_password()
     client.owner.save()
+    requisites_save(owner=reseller, data=dict(SELLER), at=at)
+    invoice = invoice_issue(client=client, amount=Decimal("100.00"), at=at)
     return World(
         reseller,
         vendor_new,
@@ -109,6 +116,7 @@ def w() -> World:
         staff_target,
         person_target,
         people,
+        invoice,
     )
 
 
@@ -278,6 +286,14 @@ CASES = [
     ),
     Case(
         RESELLER,
+        Action.CLIENTS_MANAGE,
+        "page",
+        "client-requisites",
+        lambda w: ("post", reverse("accounts:client-requisites", args=[w.client.pk]), BUYER),
+        (302,),
+    ),
+    Case(
+        RESELLER,
         Action.STATEMENTS_IMPORT,
         "page",
         "upload",
@@ -288,6 +304,46 @@ CASES = [
                 "file": SimpleUploadedFile("kl_to_1c.txt", _statement_of(w.reseller)),
                 "form_token": token_issue(),
             },
+        ),
+        (302,),
+    ),
+    Case(
+        RESELLER,
+        Action.REQUISITES_MANAGE,
+        "page",
+        "own-requisites",
+        lambda w: ("post", reverse("accounts:requisites"), {**SELLER, "vat_mode": "none"}),
+        (302,),
+    ),
+    Case(
+        RESELLER,
+        Action.DOCUMENTS,
+        "page",
+        "invoice-issue",
+        lambda w: (
+            "post",
+            reverse("client-invoices:new", args=[w.client.pk]),
+            {"amount": "250", "form_token": token_issue()},
+        ),
+        (302,),
+    ),
+    Case(
+        RESELLER,
+        Action.DOCUMENTS,
+        "page",
+        "invoice-cancel",
+        lambda w: ("post", reverse("invoices:cancel", args=[w.invoice.pk]), {}),
+        (302,),
+    ),
+    Case(
+        RESELLER,
+        Action.PAYMENTS_REGISTER,
+        "page",
+        "invoice-pay",
+        lambda w: (
+            "post",
+            reverse("invoices:pay", args=[w.invoice.pk]),
+            {"amount": "100", "method": "bank_transfer", "form_token": token_issue()},
         ),
         (302,),
     ),
@@ -383,6 +439,38 @@ CASES = [
         ),
         (201,),
     ),
+    Case(
+        RESELLER,
+        Action.DOCUMENTS,
+        "api",
+        "invoice-issue",
+        lambda w: (
+            "post",
+            "/api/v1/reseller/invoices/",
+            {"client": w.client.pk, "amount": "250.00"},
+        ),
+        (201,),
+    ),
+    Case(
+        RESELLER,
+        Action.DOCUMENTS,
+        "api",
+        "invoice-cancel",
+        lambda w: ("post", f"/api/v1/reseller/invoices/{w.invoice.pk}/cancel/", {}),
+        (200,),
+    ),
+    Case(
+        RESELLER,
+        Action.PAYMENTS_REGISTER,
+        "api",
+        "invoice-pay",
+        lambda w: (
+            "post",
+            f"/api/v1/reseller/invoices/{w.invoice.pk}/payments/",
+            {"amount": "100.00"},
+        ),
+        (201,),
+    ),
     # -------------------------------------------------------------- the client's portal
     Case(
         CLIENT,
@@ -440,7 +528,35 @@ CASES = [
         lambda w: ("post", reverse("portal:person-remove", args=[w.person_target.pk]), {}),
         (302,),
     ),
+    Case(
+        CLIENT,
+        Action.REQUISITES_MANAGE,
+        "page",
+        "requisites",
+        lambda w: ("post", reverse("portal:requisites"), BUYER),
+        (302,),
+    ),
+    Case(
+        CLIENT,
+        Action.DOCUMENTS,
+        "page",
+        "invoice-issue",
+        lambda w: (
+            "post",
+            reverse("portal-invoices:new"),
+            {"amount": "250", "form_token": token_issue()},
+        ),
+        (302,),
+    ),
     # -------------------------------------------------------------- the client's API
+    Case(
+        CLIENT,
+        Action.DOCUMENTS,
+        "api",
+        "invoice-issue",
+        lambda w: ("post", "/api/v1/client/invoices/", {"amount": "250.00"}),
+        (201,),
+    ),
     Case(
         CLIENT,
         Action.ORDERS_MANAGE,
@@ -495,8 +611,6 @@ CASES = [
 NOT_YET_IN_A_FACE = {
     Action.SUBSCRIPTIONS_CANCEL,
     Action.CORRECTIONS,
-    Action.DOCUMENTS,
-    Action.REQUISITES_MANAGE,
     Action.AUDIT_READ,
 }
 
@@ -591,6 +705,11 @@ def test_the_panel_shows_only_what_the_role_allows(role, w: World):
             reverse("statements:list"),
             f'href="{reverse("statements:upload")}"',
         ),
+        Action.DOCUMENTS: (
+            reverse("invoices:detail", args=[w.invoice.pk]),
+            reverse("invoices:cancel", args=[w.invoice.pk]),
+        ),
+        Action.REQUISITES_MANAGE: (reverse("accounts:requisites"), 'name="bik"'),
         Action.STAFF_MANAGE: (
             reverse("accounts:staff"),
             reverse("accounts:staff-remove", args=[w.staff_target.pk]),
@@ -602,6 +721,11 @@ def test_the_panel_shows_only_what_the_role_allows(role, w: World):
     client_page = _html(user, reverse("accounts:client-detail", args=[w.client.pk]))
     assert (reverse("orders:new") in client_page) == (Action.ORDERS_MANAGE in allowed)
     assert (reverse("payments:new") in client_page) == (Action.PAYMENTS_REGISTER in allowed)
+    issue = reverse("client-invoices:new", args=[w.client.pk])
+    assert (issue in client_page) == (Action.DOCUMENTS in allowed)
+    invoice_page = _html(user, reverse("invoices:detail", args=[w.invoice.pk]))
+    pay = reverse("invoices:pay", args=[w.invoice.pk])
+    assert (pay in invoice_page) == (Action.PAYMENTS_REGISTER in allowed)
     assert (reverse("accounts:client-invitation", args=[w.client.pk]) in client_page) == (
         Action.CLIENTS_MANAGE in allowed
     )
@@ -625,6 +749,8 @@ def test_the_portal_shows_only_what_the_role_allows(role, w: World):
             reverse("portal:person-remove", args=[w.person_target.pk]),
         ),
         Action.EXPORTS: (reverse("portal:orders"), "export=xlsx"),
+        Action.DOCUMENTS: (reverse("portal-invoices:list"), reverse("portal-invoices:new")),
+        Action.REQUISITES_MANAGE: (reverse("portal:requisites"), 'name="legal_name"'),
     }
     for action, (page, mark) in shown.items():
         assert (mark in _html(user, page)) == (action in allowed), (role, action)

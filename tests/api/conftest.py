@@ -14,12 +14,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Client, Membership, Reseller
+from accounts.services import requisites_save
 from api.services import token_create
 from billing.services import billing_run, payment_register
 from eset_gateway.services import gateway_drain
 from orders.models import Order, Subscription
 from orders.services import order_confirm, order_create, seat_change_request
 from plans.models import ResellerPlan
+from tests.accounts.test_requisites import BUYER, SELLER
 from tests.factories import (
     ClientFactory,
     ResellerFactory,
@@ -85,6 +87,9 @@ def build_tenant(n: int) -> Tenant:
     billing_run(day=date(2026, 12, 14))
     seat_change_request(subscription=subscription, seats=6, at=msk(2026, 12, 15, 9))
     draft = order_create(client=client, reseller_plan=plan, seats=7)
+    # Requisites of both parties, so that invoices can be issued (§13).
+    requisites_save(owner=reseller, data=dict(SELLER), at=msk(2026, 12, 1))
+    requisites_save(owner=client, data=dict(BUYER), at=msk(2026, 12, 1))
     subscription.refresh_from_db()
     return Tenant(
         reseller=reseller,
@@ -146,6 +151,11 @@ WRITTEN_MODELS = (
     "notifications.Notification",
     "eset_gateway.GatewayCommand",
     "api.IdempotencyRecord",
+    "accounts.Requisites",
+    "documents.DocumentCounter",
+    "documents.Invoice",
+    "documents.InvoiceLine",
+    "documents.InvoicePayment",
 )
 
 

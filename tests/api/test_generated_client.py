@@ -35,8 +35,11 @@ def generated(tmp_path_factory) -> Path:
     schema = root / "schema.json"
     schema.write_text(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
     # No post hooks (they run ruff from PATH); any warning about the schema fails the test.
+    # The invoice PDFs (application/pdf) are read as the generator's binary File.
     config = root / "config.yaml"
-    config.write_text("post_hooks: []\n")
+    config.write_text(
+        "post_hooks: []\ncontent_type_overrides:\n  application/pdf: application/octet-stream\n"
+    )
     subprocess.run(
         [
             *(GENERATOR, "generate", "--path", str(schema)),

@@ -180,8 +180,9 @@ def test_the_idempotency_key_is_declared_as_enforced(schema, mine):
         for p in op.get("parameters", [])
         if p["name"] == "Idempotency-Key"
     ]
-    # payments, orders, seat changes (both scopes); corrections (3) and cancel now (2 scopes)
-    assert len(declared) == 10
+    # payments, orders, seat changes (both scopes); corrections (3) and cancel now (2 scopes);
+    # invoices issued (2 scopes) and a payment against an invoice.
+    assert len(declared) == 13
     pattern = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[!-~]{1,255}$"}
     assert all(d == pattern for d in declared)
     url = f"{R}/subscriptions/{mine.subscription.pk}/seat-changes/"

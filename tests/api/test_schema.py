@@ -29,8 +29,9 @@ def operations(schema: dict):
 def test_the_schema_is_openapi_3_for_v1(schema):
     assert schema["openapi"].startswith("3.")
     assert all(path.startswith("/api/v1/") for path in schema["paths"])
-    # 53 + reverse, refund, adjust (reseller) + cancel and cancel-quote (both scopes).
-    assert len(list(operations(schema))) == 60
+    # 53 + reverse, refund, adjust (reseller) + cancel and cancel-quote (both scopes)
+    # + invoices: list, issue, detail, PDF (both scopes), cancel and payments (reseller).
+    assert len(list(operations(schema))) == 70
 
 
 def test_every_operation_documents_its_errors_in_the_one_shape(schema):
@@ -74,6 +75,9 @@ def test_the_idempotent_posts_document_the_key(schema):
         ("/api/v1/reseller/clients/{id}/adjust/", "post"),
         ("/api/v1/reseller/subscriptions/{id}/cancel/", "post"),
         ("/api/v1/client/subscriptions/{id}/cancel/", "post"),
+        ("/api/v1/reseller/invoices/", "post"),
+        ("/api/v1/reseller/invoices/{id}/payments/", "post"),
+        ("/api/v1/client/invoices/", "post"),
     }
 
 

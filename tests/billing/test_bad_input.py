@@ -846,7 +846,7 @@ def test_invoice_without_seller_requisites(w):
 
     refused(
         lambda: invoice_issue(client=w.b1, amount=Decimal("10.00"), at=AT),
-        ValidationError,
+        Conflict,
         "requisites",
     )
 

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from accounts.services import requisites_save
 from tests.accounts.test_requisites import BUYER, SELLER
 from tests.factories import ClientFactory, ResellerFactory, msk
+
+
+@pytest.fixture(autouse=True)
+def _russian():
+    """Each test starts and ends in Russian: a page requested in English leaves English
+    active in the thread (the language middleware activates, nothing deactivates)."""
+    translation.activate("ru")
+    yield
+    translation.activate("ru")
 
 
 @pytest.fixture

@@ -205,7 +205,7 @@ def test_incomplete_seller_requisites_are_named(seller):
     Requisites.objects.filter(reseller=seller).update(bik="", account="")
     client = ClientFactory(reseller=seller)
     before = counts()
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         invoice_issue(client=client, amount=Decimal("10.00"), at=AT)
     assert err.value.field == "requisites"
     assert "БИК, расчётный счёт" in err.value.message
@@ -214,7 +214,7 @@ def test_incomplete_seller_requisites_are_named(seller):
 
 def test_no_seller_requisites_at_all():
     client = ClientFactory()
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         invoice_issue(client=client, amount=Decimal("10.00"), at=AT)
     assert err.value.field == "requisites"
     assert not Invoice.objects.exists()
@@ -313,3 +313,16 @@ def test_created_by(buyer):
     user = get_user_model().objects.create(username="acc@example.com")
     invoice = invoice_issue(client=buyer, amount=Decimal("1.00"), at=AT, by=user)
     assert invoice.created_by_id == user.pk
+
+
+def test_the_email_carries_the_pdf(buyer, mailoutbox):
+    from notifications.services import email_drain
+
+    invoice = invoice_issue(client=buyer, amount=Decimal("10.00"), at=AT)
+    assert email_drain(at=AT).sent == 1
+    (message,) = mailoutbox
+    assert message.to == [buyer.email]
+    assert message.subject == f"Счёт на оплату № {invoice.number} от 14.12.2026"
+    ((name, content, mimetype),) = message.attachments
+    assert (name, mimetype) == (f"invoice-2026-{invoice.number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF-")

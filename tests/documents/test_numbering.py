@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 
 from config.errors import ValidationError
-from documents.models import DocumentCounter, DocumentKind, Invoice
+from documents.models import DocumentCounter, DocumentKind, Invoice, VatRate
 from documents.numbering import number_take
 from documents.services import invoice_issue
 from tests.conftest import requires_postgres
@@ -68,6 +69,9 @@ def test_concurrent_issues_number_1_to_n_without_gaps():
     from accounts.services import requisites_save
     from tests.accounts.test_requisites import SELLER
 
+    # A transactional test before this one flushed the tables, the migration's VAT rates
+    # with them.
+    VatRate.objects.get_or_create(valid_from=date(2026, 1, 1), defaults={"rate": Decimal("22")})
     reseller = ResellerFactory()
     requisites_save(owner=reseller, data=dict(SELLER), at=msk(2026, 12, 1))
     clients = [ClientFactory(reseller=reseller) for _ in range(4)]

@@ -283,3 +283,15 @@ def test_client_owner_edits_its_requisites_an_accountant_reads(seller):
     assert accountant.get(url).status_code == 200
     assert accountant.post(url, {**BUYER, "legal_name": "Другое"}).status_code == 403
     assert Requisites.objects.get(client=client).legal_name == "ООО «Ромашка»"
+
+
+def test_subscription_pages_link_to_the_renewal_invoice(panel, portal, buyer):
+    plan = ResellerPlanFactory(reseller=buyer.reseller, seat_price=Decimal("100.00"))
+    payment_register(client=buyer, amount=Decimal("483.87"), at=msk(2026, 12, 14))
+    sub = order_confirm(
+        order=order_create(client=buyer, reseller_plan=plan, seats=5), at=msk(2026, 12, 14)
+    )
+    html = panel.get(reverse("subscriptions:detail", args=[sub.pk])).content.decode()
+    assert f"/panel/clients/{buyer.pk}/invoices/new/?subscription={sub.pk}" in html
+    html = portal.get(reverse("portal:subscription", args=[sub.pk])).content.decode()
+    assert f"/portal/invoices/new/?subscription={sub.pk}" in html

@@ -11,8 +11,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Client, Reseller
-from accounts.services import client_create, reseller_create, reseller_user_create
+from accounts.models import Client, Requisites, Reseller
+from accounts.services import (
+    client_create,
+    requisites_save,
+    reseller_create,
+    reseller_user_create,
+)
 from plans.models import BillingCycle, ResellerPlan, VendorPlan
 from plans.services import (
     reseller_plan_activate,
@@ -131,6 +136,38 @@ ADDRESSES = {
     "client1@example.com": ("Московская область", "Химки", "ул. Победы, д. 3", "141400"),
     "client2@example.com": ("Санкт-Петербург", "Санкт-Петербург", "Невский пр., д. 28", "191186"),
 }
+# Requisites for invoices and acts (§13): fictitious companies whose numbers pass every
+# check (INN and OGRN check digits, the BIK-based account key of a real bank's BIK).
+RESELLER_REQUISITES = {
+    "legal_name": "ООО «Демо-реселлер»",
+    "inn": "7712345671",
+    "kpp": "771201001",
+    "ogrn": "1027700123450",
+    "legal_address": "125009, г. Москва, ул. Тверская, д. 7, офис 12",
+    "bank_name": "АО «ТБанк»",
+    "bik": "044525974",
+    "corr_account": "30101810145250000974",
+    "account": "40702810400000004217",
+    "signatory_name": "Смирнова А. В.",
+    "signatory_position": "Генеральный директор",
+    "vat_mode": "standard",
+}
+CLIENT_REQUISITES = {
+    "client1@example.com": {
+        "legal_name": "Общество с ограниченной ответственностью «Ромашка»",
+        "inn": "5047123455",
+        "kpp": "504701001",
+        "ogrn": "1055047123450",
+        "legal_address": "141400, Московская область, г. Химки, ул. Победы, д. 3",
+    },
+    "client2@example.com": {
+        "legal_name": "Акционерное общество «Вектор»",
+        "inn": "7810987652",
+        "kpp": "781001001",
+        "ogrn": "1077800987659",
+        "legal_address": "191186, г. Санкт-Петербург, Невский пр., д. 28",
+    },
+}
 DEMO_PLAN_CODE = "EP-ENTRY"
 DEMO_SEAT_PRICE = Decimal("120.00")
 # A second activated plan left without a seat price: the panel shows its no-margin warning.
@@ -156,6 +193,7 @@ class Command(BaseCommand):
             reseller = self._reseller()
             self._reseller_plans(reseller, plans)
             self._clients(reseller)
+            self._requisites(reseller)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(plans)} ESET plans."))
         self.stdout.write("Demo logins (login / password):")
         for who, login, password in demo_logins():
@@ -233,3 +271,11 @@ class Command(BaseCommand):
                 Client.objects.filter(reseller=reseller, email=email, address_city="").update(
                     **address
                 )
+
+    def _requisites(self, reseller: Reseller) -> None:
+        # Only where none are entered yet: what a person typed in the panel stays.
+        if not Requisites.objects.filter(reseller=reseller).exists():
+            requisites_save(owner=reseller, data=dict(RESELLER_REQUISITES))
+        for client in Client.objects.filter(reseller=reseller, email__in=CLIENT_REQUISITES):
+            if not Requisites.objects.filter(client=client).exists():
+                requisites_save(owner=client, data=dict(CLIENT_REQUISITES[client.email]))
