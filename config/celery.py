@@ -24,6 +24,7 @@ EMAIL_DRAIN_TASK = "notifications.tasks.email_drain_task"
 RECONCILE_TASK = "eset_gateway.tasks.licences_reconcile_task"
 USAGE_RECONCILE_TASK = "eset_gateway.tasks.usage_reconcile_task"
 IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
+ACTS_ISSUE_TASK = "documents.tasks.acts_issue_task"
 
 # One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
 # server fills only the e-mail queue, ESET's latency only the ESET queue. Every worker
@@ -41,6 +42,7 @@ TASK_ROUTES = {
     USAGE_RECONCILE_TASK: {"queue": ESET_QUEUE},
     NIGHTLY_TASK: {"queue": BILLING_QUEUE},
     BILLING_RUN_TASK: {"queue": BILLING_QUEUE},
+    ACTS_ISSUE_TASK: {"queue": BILLING_QUEUE},
     # Database housekeeping runs with the billing work.
     IDEMPOTENCY_PURGE_TASK: {"queue": BILLING_QUEUE},
 }
@@ -58,6 +60,7 @@ TASK_TIME_LIMITS = {
     USAGE_RECONCILE_TASK: (1800, 1900),
     NIGHTLY_TASK: (60, 120),
     BILLING_RUN_TASK: (1800, 1900),
+    ACTS_ISSUE_TASK: (1800, 1900),
     IDEMPOTENCY_PURGE_TASK: (300, 360),
 }
 
@@ -87,6 +90,13 @@ app.conf.beat_schedule = {
     "usage-reconciliation": {
         "task": USAGE_RECONCILE_TASK,
         "schedule": crontab(day_of_month=3, hour=5, minute=0),
+    },
+    # 07:00 MSK on the 1st: the acts of the month before, after the night's run (00:30) and
+    # its 06:00 safety net have closed the month's last charges (a late run closes them on
+    # their own day, so they still belong to that month).
+    "monthly-acts": {
+        "task": ACTS_ISSUE_TASK,
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},

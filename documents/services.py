@@ -387,3 +387,8 @@ def invoice_payment_register(
         )
     invoice.refresh_from_db()
     return payment
+
+
+# The monthly acts live in their own module; the domain API names them here (DESIGN §12).
+from .acts import ActsResult as ActsResult  # noqa: E402
+from .acts import acts_issue as acts_issue  # noqa: E402

@@ -20,6 +20,7 @@ EXPECTED_QUEUES = {
     "billing.tasks.nightly_run": BILLING_QUEUE,
     "billing.tasks.billing_run_task": BILLING_QUEUE,
     "api.tasks.idempotency_purge_task": BILLING_QUEUE,
+    "documents.tasks.acts_issue_task": BILLING_QUEUE,
 }
 
 
