@@ -157,7 +157,7 @@ def test_reseller_without_requisites_is_skipped_and_served_later(seller):
 
     other = ResellerFactory()
     seed_example(other)
-    client, _ = seed_example(seller)
+    _client, _ = seed_example(seller)
     run_through(date(2026, 12, 31))
     result = acts_issue(month=DEC)
     assert (result.acts, result.skipped_resellers) == (1, [other.pk])
@@ -182,7 +182,7 @@ def test_act_issued_to_owner_and_accountants_once(seller, buyer):
         (accountant.pk, "buh@example.test"),
     ]
     first = sent[0]
-    assert first.subject == f"Акт № 1 от 31.12.2026"
+    assert first.subject == "Акт № 1 от 31.12.2026"
     assert "за декабрь 2026 на сумму 290,32 ₽" in first.body
     assert f"/portal/acts/{act.pk}/" in first.body
 
