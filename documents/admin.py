@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString
 
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
 
-from .models import DocumentCounter, Invoice, InvoiceLine, InvoicePayment, VatRate
+from .models import Act, ActLine, DocumentCounter, Invoice, InvoiceLine, InvoicePayment, VatRate
 
 
 @admin.register(VatRate)
@@ -61,3 +61,41 @@ class InvoicePaymentAdmin(ReadOnlyAdmin):
 class InvoiceLineAdmin(ReadOnlyAdmin):
     list_display = ("id", "invoice", "position", "title", "amount")
     list_select_related = ("invoice",)
+
+
+class ActLineInline(ReadOnlyInline):
+    model = ActLine
+    fields = (
+        "subscription",
+        "product",
+        "seats",
+        "date_from",
+        "date_to",
+        "days",
+        "amount",
+        "charge",
+    )
+    show_change_link = False
+
+
+@admin.register(Act)
+class ActAdmin(ReadOnlyAdmin):
+    """Acts are written only by documents.acts.acts_issue (set-based, on the 1st)."""
+
+    list_display = ("id", "number", "year", "date", "reseller", "client", "total_rub")
+    list_display_links = ("id", "number")
+    list_select_related = ("reseller", "client")
+    list_filter = ("vat_mode", "year", "month")
+    search_fields = ("=number", "client__name", "client__inn", "reseller__name")
+    date_hierarchy = "date"
+    inlines = [ActLineInline]
+
+    @admin.display(description="сумма", ordering="total")
+    def total_rub(self, obj: Act) -> SafeString:
+        return rub(obj.total)
+
+
+@admin.register(ActLine)
+class ActLineAdmin(ReadOnlyAdmin):
+    list_display = ("id", "act", "product", "date_from", "date_to", "amount")
+    list_select_related = ("act",)

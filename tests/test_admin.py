@@ -20,7 +20,7 @@ from accounts.services import person_invite, requisites_save
 from billing.models import BalanceEntry, Charge, Payment, ServicePeriod
 from billing.services import billing_run, payment_register
 from billing.submissions import submit_once
-from documents.services import invoice_issue, invoice_payment_register
+from documents.services import acts_issue, invoice_issue, invoice_payment_register
 from notifications.models import Notification, NotificationKind
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
 from orders.services import order_confirm, order_create, seat_change_request
@@ -60,6 +60,7 @@ def build_graph(n: int) -> Subscription:
     invoice = invoice_issue(client=client, amount=Decimal("100.00"), at=msk(2026, 12, 14, 12))
     invoice_payment_register(invoice=invoice, amount=Decimal("100.00"), at=msk(2026, 12, 14, 13))
     billing_run(day=date(2026, 12, 31))
+    acts_issue(month=date(2026, 12, 1))  # an act and its line
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
     submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")
     # A staff member invited (an accounts.Invitation row and its notification).
