@@ -336,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "SeatChangeStatusEnum": "orders.models.SeatChangeStatus",
         "ChargeStatusEnum": "billing.models.ChargeStatus",
         "PlanStatusEnum": "plans.models.ResellerPlan.Status",
+        "LedgerEntryKindEnum": "billing.models.BalanceEntry.Kind",
     },
 }
 

@@ -33,7 +33,7 @@ def statement_page(
     request: HttpRequest, *, client: Client, template: str, **context
 ) -> HttpResponse:
     """The period form (GET, so the page is a link to keep); with a valid period, the
-    statement below it, and `?format=pdf` for its PDF."""
+    statement below it, and `?output=pdf` for its PDF."""
     bound = "date_from" in request.GET or "date_to" in request.GET
     form = (
         StatementForm(request.GET)
@@ -50,7 +50,7 @@ def statement_page(
             )
         except ApplicationError as exc:
             apply_domain_error(form, exc)
-    if statement is not None and request.GET.get("format") == "pdf":
+    if statement is not None and request.GET.get("output") == "pdf":
         response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
         response["Content-Disposition"] = (
             f'inline; filename="statement-{client.pk}-{statement.date_from:%Y%m%d}-'

@@ -99,7 +99,7 @@ def test_panel_statement_page_and_pdf(act, seller, buyer):
     )
     assert "Сальдо конечное" in html and "709,68 ₽" in html
     assert "акт № 1 от 31.12.2026" in html
-    pdf = http.get(url, {"date_from": "2026-12-01", "date_to": "2026-12-31", "format": "pdf"})
+    pdf = http.get(url, {"date_from": "2026-12-01", "date_to": "2026-12-31", "output": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
 
 

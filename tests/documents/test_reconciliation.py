@@ -31,9 +31,11 @@ pytestmark = pytest.mark.django_db
 
 def month_of_corrections(seller, buyer):
     who = UserFactory(username="accountant@example.com")
-    client, sub = seed_example(seller, buyer)  # +1000.00 on 14 Dec
+    client, _ = seed_example(seller, buyer)  # +1000.00 on 14 Dec
     duplicate = payment_register(client=client, amount=Decimal("300.00"), at=msk(2026, 12, 15))
-    payment_reverse(payment=duplicate, reason=Reason.DUPLICATE_PAYMENT, at=msk(2026, 12, 15, 13), by=who)
+    payment_reverse(
+        payment=duplicate, reason=Reason.DUPLICATE_PAYMENT, at=msk(2026, 12, 15, 13), by=who
+    )
     invoice = invoice_issue(client=client, at=msk(2026, 12, 16), amount=Decimal("100.00"))
     invoice_payment_register(
         invoice=invoice, amount=Decimal("100.00"), at=msk(2026, 12, 17), reference="п/п № 5"
