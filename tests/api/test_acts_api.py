@@ -8,14 +8,29 @@ from datetime import date
 import pytest
 
 from accounts.models import Membership
+from accounts.services import requisites_save
 from documents.models import Act
 from documents.services import acts_issue
+from tests.accounts.test_requisites import BUYER, SELLER
 from tests.api.conftest import api_for, reseller_member
-from tests.documents.conftest import buyer, seller  # noqa: F401 (fixtures)
 from tests.documents.test_acts import DEC, run_through, seed_example
-from tests.factories import ClientFactory, ResellerFactory, UserFactory
+from tests.factories import ClientFactory, ResellerFactory, UserFactory, msk
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seller():
+    reseller = ResellerFactory()
+    requisites_save(owner=reseller, data=dict(SELLER), at=msk(2026, 12, 1, 9))
+    return reseller
+
+
+@pytest.fixture
+def buyer(seller):
+    client = ClientFactory(reseller=seller)
+    requisites_save(owner=client, data=dict(BUYER), at=msk(2026, 12, 1, 9))
+    return client
 
 
 @pytest.fixture
