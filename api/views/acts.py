@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.models import Client
 from accounts.permissions import Action
 from accounts.selectors import client_get
+from config.errors import Conflict, ValidationError
 from documents.act_pages import act_pdf_response
 from documents.act_rendering import statement_pdf
 from documents.act_selectors import act_get, act_list
@@ -83,7 +84,13 @@ def statement_response(view, client: Client) -> HttpResponse | Response:
     query = view.request.query_params
     data = s.StatementQuerySerializer(data=query)
     data.is_valid(raise_exception=True)
-    statement = reconciliation_statement(client=client, **data.validated_data)
+    try:
+        statement = reconciliation_statement(client=client, **data.validated_data)
+    except ValidationError as exc:
+        # Dates the schema allows but the rules refuse (a period backwards, longer than
+        # five years): the schema cannot say it, so it is a 409 naming the field, not a
+        # malformed request.
+        raise Conflict(exc.message, field=exc.field) from None
     if query.get("output") == "pdf":
         return HttpResponse(statement_pdf(statement), content_type="application/pdf")
     return view.respond(s.StatementSerializer, statement)
@@ -119,6 +126,8 @@ class ResellerActViewSet(ActActions, ResellerViewSet):
 
 @extend_schema(tags=["reseller: documents"])
 class ResellerStatementViewSet(ResellerViewSet):
+    """409 when the period is backwards or longer than five years."""
+
     serializer_class = s.StatementSerializer
 
     @extend_schema(
@@ -127,7 +136,7 @@ class ResellerStatementViewSet(ResellerViewSet):
         responses={
             200: s.StatementSerializer,
             (200, "application/pdf"): OpenApiTypes.BINARY,
-            **error_responses(400, *DETAIL),
+            **error_responses(400, 409, *DETAIL),
         },
     )
     def retrieve(self, request: Request, pk: str) -> HttpResponse | Response:
@@ -176,7 +185,7 @@ class ClientStatementViewSet(ClientViewSet):
         responses={
             200: s.StatementSerializer,
             (200, "application/pdf"): OpenApiTypes.BINARY,
-            **error_responses(400, 401, 403, 429),
+            **error_responses(400, 401, 403, 409, 429),
         },
     )
     def retrieve(self, request: Request) -> HttpResponse | Response:

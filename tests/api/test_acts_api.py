@@ -92,7 +92,7 @@ def test_reseller_statement_json_and_pdf(act, seller, buyer):
     pdf = api.get(url, {"date_from": "2026-12-01", "date_to": "2026-12-31", "output": "pdf"})
     assert pdf.content.startswith(b"%PDF-")
     bad = api.get(url, {"date_from": "2026-12-31", "date_to": "2026-12-01"})
-    assert bad.status_code == 400
+    assert bad.status_code == 409
     assert "date_to" in str(bad.json())
     missing = api.get(url, {"date_from": "2026-12-01"})
     assert missing.status_code == 400 and "date_to" in str(missing.json())
