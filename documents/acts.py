@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -316,7 +317,7 @@ def _ignore_suffix() -> str:
     return connection.ops.on_conflict_suffix_sql([], _ignore(), [], [])
 
 
-def _new_acts(*, reseller: Reseller, year: int, first: int) -> Iterator[list[dict]]:
+def _new_acts(*, reseller: Reseller, year: int, first: int) -> Iterator[list[Any]]:
     """The acts just written, in chunks by id (keyset), with what their e-mails name."""
     after = 0
     qs = Act.objects.filter(reseller=reseller, year=year, number__gte=first).order_by("id")

@@ -5,7 +5,8 @@ admin and accountant (the role table's `documents`), as in the portal."""
 
 from __future__ import annotations
 
-import django_filters as df
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -43,7 +44,7 @@ class ClientActFilter(ActFilter):
     client = None  # type: ignore[assignment] # the client's own list
 
 
-PDF = {
+PDF: dict[Any, Any] = {
     (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
     **error_responses(*DETAIL),
 }
@@ -211,6 +212,3 @@ def act_urls(scope: str):
             name="statement",
         ),
     ]
-
-
-__all__ = ["act_urls", "df"]
