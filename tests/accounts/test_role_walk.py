@@ -561,6 +561,8 @@ def test_the_portal_shows_only_what_the_role_allows(role, w: World):
             reverse("portal:people"),
             reverse("portal:person-remove", args=[w.person_target.pk]),
         ),
+        # The acts and the statement: the menu names them only to whom they open.
+        Action.DOCUMENTS: (reverse("portal:home"), f'href="{reverse("portal-acts:list")}"'),
     }
     for action, (page, mark) in shown.items():
         assert (mark in _html(user, page)) == (action in allowed), (role, action)
