@@ -208,3 +208,24 @@ def test_command(seller, buyer, capsys):
     call_command("acts_issue", "--month", "2026-12")
     assert "acts_issue 2026-12: acts=1 lines=1 total=290.32" in capsys.readouterr().out
     assert Act.objects.count() == 1
+
+
+def test_resellers_in_several_chunks_each_number_their_own_series(monkeypatch):
+    import documents.acts as acts_module
+    from tests.factories import ResellerFactory
+
+    monkeypatch.setattr(acts_module, "CHUNK_RESELLERS", 2)
+    resellers = [ResellerFactory() for _ in range(3)]
+    for reseller in resellers:
+        requisites_save(owner=reseller, data=dict(SELLER), at=msk(2026, 12, 1, 9))
+        for _ in range(2):
+            seed_example(reseller)
+    run_through(date(2026, 12, 31))
+    result = acts_issue(month=DEC)
+    assert (result.acts, result.lines, result.total) == (6, 6, Decimal("1741.92"))
+    for reseller in resellers:
+        assert sorted(Act.objects.filter(reseller=reseller).values_list("number", flat=True)) == [
+            1,
+            2,
+        ]
+    assert acts_issue(month=DEC).acts == 0
