@@ -2,9 +2,10 @@
 closed in the month before, numbered per reseller and year, with VAT at the rate in force
 on the act's date (the month's last day), e-mailed to the client's owner and accountants.
 
-Written set-based: per reseller one INSERT … SELECT of the acts (totals, numbers, VAT and
-the parties' requisites computed by the database) and one of their lines, whatever the
-number of clients, so 50,000 clients cost a handful of statements and no object per row.
+Written set-based: per chunk of resellers one INSERT … SELECT of the acts (totals, numbers,
+VAT and the parties' requisites computed by the database) and one of their lines, whatever
+the number of clients, so 50,000 clients cost a handful of statements and no object per
+row (their e-mails are rendered per act, in chunks, as every notification is).
 The same SQL runs on PostgreSQL and SQLite. Idempotent: a client that has the month's act
 is left out (an anti-join, and the unique (client, month) behind it), so a re-run issues
 nothing new; a charge is unique among act lines, so it is never in two acts."""
