@@ -9,6 +9,7 @@ caller (documents.rendering)."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -18,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
 # fontTools logs every subsetting step at INFO: a line per glyph list for every PDF.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -60,8 +63,8 @@ class DocumentPdf:
         pdf = FPDF(orientation="P", unit="mm", format="A4")
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(auto=True, margin=15)
-        pdf.add_font(FONT, "", str(document_font(FONTS / "DejaVuSans.ttf")))
-        pdf.add_font(FONT, "B", str(document_font(FONTS / "DejaVuSans-Bold.ttf")))
+        _add_font(pdf, "", FONTS / "DejaVuSans.ttf")
+        _add_font(pdf, "B", FONTS / "DejaVuSans-Bold.ttf")
         pdf.set_title(self.title)
         if self.author:
             pdf.set_author(self.author)
@@ -194,7 +197,7 @@ def document_font(path: Path) -> Path:
     target = Path(tempfile.gettempdir()) / f"eset-documents-{digest[:16]}-{path.name}"
     if target.exists():
         return target
-    from fontTools import subset, ttLib
+    from fontTools import subset
 
     options = subset.Options()
     options.name_IDs = ["*"]
@@ -213,6 +216,31 @@ def document_font(path: Path) -> Path:
     font.save(partial)
     os.replace(partial, target)
     return target
+
+
+# A font's metrics as fpdf2 parses them on add_font (its cmap and width tables, a third of
+# a document's time), once per process. Each document gets a copy with its own fontTools
+# object (the output subsets that one in place) and its own subset of glyphs; the parsed
+# tables are read-only and shared.
+_FONT_CACHE: dict[str, TTFFont] = {}
+
+
+def _add_font(pdf: FPDF, style: str, path: Path) -> None:
+    fontkey = f"{FONT.lower()}{style}"
+    cached = _FONT_CACHE.get(fontkey)
+    if cached is None:
+        pdf.add_font(FONT, style, str(document_font(path)))
+        parsed = pdf.fonts[fontkey]
+        assert isinstance(parsed, TTFFont)
+        _FONT_CACHE[fontkey] = copy.copy(parsed)
+        return
+    font = copy.copy(cached)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    pdf.fonts[fontkey] = font
 
 
 def _headings_style():

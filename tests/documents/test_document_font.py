@@ -21,3 +21,20 @@ def test_a_pdf_embeds_the_cut_font():
     doc.paragraph("Итого: 1 099,50 ₽ — «ёлка» № 5", bold=True)
     pdf = doc.output()
     assert pdf.startswith(b"%PDF-") and b"DejaVu" in pdf
+
+
+def test_the_second_pdf_reuses_the_parsed_fonts_and_prints_the_same():
+    import re
+
+    import documents.pdf as pdf
+
+    def build() -> bytes:
+        doc = DocumentPdf(title="Акт № 7")
+        doc.paragraph("Итого: 1 099,50 ₽ — «ёлка»", bold=True)
+        doc.paragraph("Двести девяносто рублей 32 копейки")
+        return re.sub(rb"/CreationDate \(D:[^)]*\)", b"", doc.output())
+
+    pdf._FONT_CACHE.clear()
+    first = build()
+    assert set(pdf._FONT_CACHE) == {"dejavu", "dejavuB"}
+    assert build() == first == build()
