@@ -252,7 +252,7 @@ def _chunk_acts(
     year = last.year
     ids = [reseller_id for reseller_id, _ in chunk]
     due = _due_sql(t, len(ids))
-    due_params = [
+    due_params: list[Any] = [
         ChargeStatus.CLOSED,
         ops.adapt_datefield_value(month),
         ops.adapt_datefield_value(last),
@@ -273,7 +273,8 @@ def _chunk_acts(
         vat_rate_on(last) if any(requisites[r].vat_mode == VatMode.STANDARD for r in ids) else None
     )
     build, json_param = _json_sql()
-    rows, params = [], []
+    rows: list[str] = []
+    params: list[Any] = []
     for reseller_id in ids:
         req = requisites[reseller_id]
         standard = req.vat_mode == VatMode.STANDARD and rate is not None

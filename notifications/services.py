@@ -21,6 +21,7 @@ from config.db import bulk_insert
 from config.errors import Conflict
 from orders.models import Subscription
 
+from .attachments import attachments_for
 from .models import EmailStatus, Notification
 from .texts import payload_context
 
@@ -228,7 +229,10 @@ def email_drain(*, at: datetime, limit: int = 500) -> EmailDrainResult:
         try:
             # An invitation's link is put in only now (notifications.invitations).
             subject, body = email_text(notification)
-            EmailMessage(subject=subject, body=body, to=[notification.email_to]).send()
+            message = EmailMessage(subject=subject, body=body, to=[notification.email_to])
+            for file in attachments_for(notification):
+                message.attach(file.filename, file.content, file.mimetype)
+            message.send()
         except Exception as exc:  # any backend failure is recorded and retried later
             given_up = attempts >= MAX_EMAIL_ATTEMPTS
             ours.update(

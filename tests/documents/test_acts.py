@@ -229,3 +229,28 @@ def test_resellers_in_several_chunks_each_number_their_own_series(monkeypatch):
             2,
         ]
     assert acts_issue(month=DEC).acts == 0
+
+
+def test_the_act_issued_email_carries_the_acts_pdf(seller, buyer, mailoutbox):
+    from notifications.services import email_drain
+
+    seed_example(seller, buyer)
+    run_through(date(2026, 12, 31))
+    acts_issue(month=DEC)
+    mailoutbox.clear()
+    email_drain(at=msk(2027, 1, 1, 8))
+    [mail] = [m for m in mailoutbox if m.subject == "Акт № 1 от 31.12.2026"]
+    [(filename, content, mimetype)] = mail.attachments
+    assert (filename, mimetype) == ("act-2026-1.pdf", "application/pdf")
+    assert content.startswith(b"%PDF-")
+
+
+def test_the_invoice_issued_email_carries_the_invoices_pdf(seller, buyer, mailoutbox):
+    from documents.services import invoice_issue
+    from notifications.services import email_drain
+
+    invoice = invoice_issue(client=buyer, amount=Decimal("100.00"), at=msk(2026, 12, 5))
+    email_drain(at=msk(2026, 12, 5, 13))
+    [mail] = [m for m in mailoutbox if m.attachments]
+    assert mail.attachments[0][0] == f"invoice-2026-{invoice.number}.pdf"
+    assert mail.attachments[0][1].startswith(b"%PDF-")
