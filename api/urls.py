@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from .views import client, common, documents, reseller
+from .views.acts import act_urls
 from .views.base import IdConverter
 
 app_name = "api"
@@ -40,7 +41,10 @@ def scope_urls(views, *, balances: bool) -> list[URLPattern | URLResolver]:
 
 v1: list[URLPattern | URLResolver] = [
     path("me/", common.MeView.as_view(), name="me"),
-    path("reseller/", include((scope_urls(reseller, balances=True), "reseller"))),
+    path(
+        "reseller/",
+        include(([*scope_urls(reseller, balances=True), *act_urls("reseller")], "reseller")),
+    ),
     path(
         "client/",
         include(
@@ -48,6 +52,7 @@ v1: list[URLPattern | URLResolver] = [
                 [
                     *scope_urls(client, balances=False),
                     path("balance/", client.BalanceView.as_view(), name="balance"),
+                    *act_urls("client"),
                 ],
                 "client",
             )

@@ -27,6 +27,7 @@ IDEMPOTENCY_PURGE_TASK = "api.tasks.idempotency_purge_task"
 REMINDERS_TASK = "billing.tasks.reminders_send_task"
 ORDER_DRAFTS_PURGE_TASK = "orders.tasks.order_drafts_purge_task"
 FORM_SUBMISSIONS_PURGE_TASK = "billing.tasks.form_submissions_purge_task"
+ACTS_ISSUE_TASK = "documents.tasks.acts_issue_task"
 
 # One queue per kind of work, so that one stuck kind never starves another: a stalled SMTP
 # server fills only the e-mail queue, ESET's latency only the ESET queue. Every worker
@@ -45,6 +46,7 @@ TASK_ROUTES = {
     NIGHTLY_TASK: {"queue": BILLING_QUEUE},
     BILLING_RUN_TASK: {"queue": BILLING_QUEUE},
     REMINDERS_TASK: {"queue": BILLING_QUEUE},
+    ACTS_ISSUE_TASK: {"queue": BILLING_QUEUE},
     # Database housekeeping runs with the billing work.
     IDEMPOTENCY_PURGE_TASK: {"queue": BILLING_QUEUE},
     ORDER_DRAFTS_PURGE_TASK: {"queue": BILLING_QUEUE},
@@ -65,6 +67,7 @@ TASK_TIME_LIMITS = {
     NIGHTLY_TASK: (60, 120),
     BILLING_RUN_TASK: (1800, 1900),
     REMINDERS_TASK: (1800, 1900),
+    ACTS_ISSUE_TASK: (1800, 1900),
     IDEMPOTENCY_PURGE_TASK: (300, 360),
     ORDER_DRAFTS_PURGE_TASK: (300, 360),
     FORM_SUBMISSIONS_PURGE_TASK: (300, 360),
@@ -100,6 +103,13 @@ app.conf.beat_schedule = {
     # 10:00 MSK: renewal reminders (§4.10), in working hours, after the night's renewals
     # and the 06:00 safety run have settled the balances they read.
     "renewal-reminders": {"task": REMINDERS_TASK, "schedule": crontab(hour=10, minute=0)},
+    # 07:00 MSK on the 1st: the acts of the month before, after the night's run (00:30) and
+    # its 06:00 safety net have closed the month's last charges (a late run closes them on
+    # their own day, so they still belong to that month).
+    "monthly-acts": {
+        "task": ACTS_ISSUE_TASK,
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
     "gateway-outbox-drain": {"task": GATEWAY_DRAIN_TASK, "schedule": crontab(minute="*")},
     "email-outbox-drain": {"task": EMAIL_DRAIN_TASK, "schedule": crontab(minute="*")},
     # 04:15 MSK: Idempotency-Key records older than a week (DESIGN.md §9) are deleted.

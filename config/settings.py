@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "ChargeStatusEnum": "billing.models.ChargeStatus",
         "PlanStatusEnum": "plans.models.ResellerPlan.Status",
         "InvoiceStatusEnum": "documents.models.InvoiceStatus",
+        "LedgerEntryKindEnum": "billing.models.BalanceEntry.Kind",
     },
 }
 

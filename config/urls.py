@@ -8,6 +8,7 @@ from api.panel_urls import panel_urls as api_panel_urls
 from api.panel_urls import portal_urls as api_portal_urls
 from billing.statement_views import admin_statement
 from billing.urls import dashboard_urls, statement_urls
+from documents.act_urls import panel_act_urls, panel_statement_urls, portal_act_urls
 from documents.urls import client_invoice_urls
 from orders.urls import subscription_urls
 
@@ -48,9 +49,12 @@ urlpatterns = [
     path("panel/invoices/", include("documents.urls")),
     path("panel/clients/<int:client_id>/invoices/", include(client_invoice_urls)),
     path("panel/statements/", include("documents.statement_urls")),
+    path("panel/acts/", include(panel_act_urls)),
+    path("panel/clients/<int:client_id>/statement/", include(panel_statement_urls)),
     path("panel/", include("accounts.urls")),
     path("portal/tokens/", include(api_portal_urls)),
     path("portal/invoices/", include("documents.portal_urls")),
+    path("portal/acts/", include(portal_act_urls)),
     path("portal/", include("accounts.portal_urls")),
     path("api/", include("api.urls")),
 ]

@@ -9,6 +9,8 @@ from django.utils.safestring import SafeString
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, rub
 
 from .models import (
+    Act,
+    ActLine,
     BankStatement,
     DocumentCounter,
     Invoice,
@@ -124,3 +126,41 @@ class StatementLineAdmin(ReadOnlyAdmin):
     @admin.display(description="сумма", ordering="amount")
     def amount_rub(self, obj: StatementLine) -> SafeString:
         return rub(obj.amount)
+
+
+class ActLineInline(ReadOnlyInline):
+    model = ActLine
+    fields = (
+        "subscription",
+        "product",
+        "seats",
+        "date_from",
+        "date_to",
+        "days",
+        "amount",
+        "charge",
+    )
+    show_change_link = False
+
+
+@admin.register(Act)
+class ActAdmin(ReadOnlyAdmin):
+    """Acts are written only by documents.acts.acts_issue (set-based, on the 1st)."""
+
+    list_display = ("id", "number", "year", "date", "reseller", "client", "total_rub")
+    list_display_links = ("id", "number")
+    list_select_related = ("reseller", "client")
+    list_filter = ("vat_mode", "year", "month")
+    search_fields = ("=number", "client__name", "client__inn", "reseller__name")
+    date_hierarchy = "date"
+    inlines = [ActLineInline]
+
+    @admin.display(description="сумма", ordering="total")
+    def total_rub(self, obj: Act) -> SafeString:
+        return rub(obj.total)
+
+
+@admin.register(ActLine)
+class ActLineAdmin(ReadOnlyAdmin):
+    list_display = ("id", "act", "product", "date_from", "date_to", "amount")
+    list_select_related = ("act",)

@@ -6,10 +6,11 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Документы"
 
     def ready(self) -> None:
-        # The invoice's e-mail carries its PDF, made when the e-mail is sent.
+        # The documents' e-mails carry their PDFs (notifications.attachments).
+        from notifications.attachments import attachments_register
         from notifications.models import NotificationKind
-        from notifications.services import attachments_register
 
-        from .rendering import invoice_attachments
+        from .attachments import act_attachments, invoice_attachments
 
-        attachments_register(kind=NotificationKind.INVOICE_ISSUED, make=invoice_attachments)
+        attachments_register(kind=NotificationKind.ACT_ISSUED, render=act_attachments)
+        attachments_register(kind=NotificationKind.INVOICE_ISSUED, render=invoice_attachments)

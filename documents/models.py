@@ -386,3 +386,93 @@ class StatementLine(models.Model):
     @property
     def reference(self) -> str:
         return f"п/п № {self.number} от {self.date:%d.%m.%Y}"
+
+
+class Act(models.Model):
+    """A client's monthly act (акт, DESIGN.md §13): the charges closed in a month, by
+    subscription, with VAT at the rate in force on its date (the month's last day). One
+    per client and month; written set-based by documents.acts.acts_issue."""
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="acts", verbose_name=_("реселлер")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="acts", verbose_name=_("клиент")
+    )
+    month = models.DateField(_("месяц"), help_text="its first day")
+    year = models.PositiveIntegerField(_("год"))
+    number = models.PositiveIntegerField(_("номер"))
+    date = models.DateField(_("дата"))
+    total = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    vat_mode = models.CharField(_("НДС"), max_length=16, choices=VatMode.choices)
+    vat_rate = models.DecimalField(
+        _("ставка НДС, %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    vat_amount = models.DecimalField(
+        _("в т.ч. НДС"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    # {"seller": {...}, "buyer": {...}}: the requisites as they were when it was issued.
+    snapshot = models.JSONField(_("реквизиты сторон"), default=dict)
+    created_at = models.DateTimeField(_("выставлен"))
+
+    class Meta:
+        verbose_name = _("акт")
+        verbose_name_plural = _("акты")
+        ordering = ["-month", "-number", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "month"], name="act_unique_client_month"),
+            models.UniqueConstraint(
+                fields=["reseller", "year", "number"], name="act_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="act_total_ge_0"),
+            models.CheckConstraint(
+                condition=(
+                    Q(vat_mode=VatMode.NONE, vat_rate__isnull=True, vat_amount=0)
+                    | Q(vat_mode=VatMode.STANDARD, vat_rate__isnull=False)
+                ),
+                name="act_vat_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reseller", "-month"], name="act_reseller_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Акт № {self.number} от {self.date:%d.%m.%Y}"
+
+
+class ActLine(models.Model):
+    """One closed charge in an act. The charge is unique here: a charge is never in two
+    acts, whatever runs twice."""
+
+    act = models.ForeignKey(
+        Act, on_delete=models.CASCADE, related_name="lines", verbose_name=_("акт")
+    )
+    subscription = models.ForeignKey(
+        "orders.Subscription",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("подписка"),
+    )
+    product = models.CharField(_("продукт"), max_length=200)
+    seats = models.PositiveIntegerField(_("мест"))
+    seat_days = models.PositiveIntegerField(_("место-дней"))
+    date_from = models.DateField(_("с"))
+    date_to = models.DateField(_("по"))
+    days = models.PositiveIntegerField(_("дней"))
+    amount = models.DecimalField(_("сумма"), max_digits=14, decimal_places=2)
+    charge = models.OneToOneField(
+        "billing.Charge",
+        on_delete=models.PROTECT,
+        related_name="act_line",
+        verbose_name=_("списание"),
+    )
+
+    class Meta:
+        verbose_name = _("строка акта")
+        verbose_name_plural = _("строки акта")
+        ordering = ["act", "subscription_id", "date_from", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.amount}"

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from accounts.models import VatMode
 from config.formats import format_rub
-from notifications.services import Attachment
 
 from .models import Invoice
 from .pdf import Column, DocumentPdf, Party, Signature
@@ -152,24 +151,3 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         ]
     )
     return doc.output()
-
-
-def invoice_attachments(notification) -> list[Attachment]:
-    """The invoice's PDF for its invoice_issued e-mail; none when the invoice is gone."""
-    invoice_id = (notification.payload or {}).get("invoice_id")
-    invoice = (
-        Invoice.objects.filter(pk=invoice_id, client_id=notification.client_id)
-        .prefetch_related("lines")
-        .first()
-        if invoice_id
-        else None
-    )
-    if invoice is None:
-        return []
-    return [
-        Attachment(
-            filename=f"invoice-{invoice.year}-{invoice.number}.pdf",
-            content=invoice_pdf(invoice),
-            mimetype="application/pdf",
-        )
-    ]

@@ -388,3 +388,10 @@ def invoice_payment_register(
         )
     invoice.refresh_from_db()
     return payment
+
+
+# The monthly acts live in their own module; the domain API names them here (DESIGN §12).
+from .acts import ActsResult as ActsResult  # noqa: E402
+from .acts import acts_issue as acts_issue  # noqa: E402
+from .reconciliation import ReconciliationStatement as ReconciliationStatement  # noqa: E402
+from .reconciliation import reconciliation_statement as reconciliation_statement  # noqa: E402

@@ -3,7 +3,7 @@ e-mailed after commit through Django's e-mail backend."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +21,7 @@ from config.db import bulk_insert
 from config.errors import Conflict
 from orders.models import Subscription
 
+from .attachments import attachments_for
 from .models import EmailStatus, Notification, NotificationKind
 from .texts import notification_text, payload_context
 
@@ -183,28 +184,6 @@ def _schedule_email_drain() -> None:
 
 
 @dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content: bytes
-    mimetype: str
-
-
-# Per notification kind, what its e-mail carries attached (an invoice's PDF). An app above
-# notifications registers its kinds at start-up (AppConfig.ready): the layers keep
-# notifications from importing documents, and the file is made only when it is sent.
-ATTACHMENTS: dict[str, Callable[[Notification], list[Attachment]]] = {}
-
-
-def attachments_register(*, kind: str, make: Callable[[Notification], list[Attachment]]) -> None:
-    ATTACHMENTS[kind] = make
-
-
-def email_attachments(notification: Notification) -> list[Attachment]:
-    make = ATTACHMENTS.get(notification.kind)
-    return make(notification) if make is not None else []
-
-
-@dataclass(frozen=True)
 class EmailDrainResult:
     sent: int
     failed: int
@@ -262,8 +241,8 @@ def email_drain(*, at: datetime, limit: int = 500) -> EmailDrainResult:
             # An invitation's link is put in only now (notifications.invitations).
             subject, body = email_text(notification)
             message = EmailMessage(subject=subject, body=body, to=[notification.email_to])
-            for attachment in email_attachments(notification):
-                message.attach(attachment.filename, attachment.content, attachment.mimetype)
+            for file in attachments_for(notification):
+                message.attach(file.filename, file.content, file.mimetype)
             message.send()
         except Exception as exc:  # any backend failure is recorded and retried later
             given_up = attempts >= MAX_EMAIL_ATTEMPTS

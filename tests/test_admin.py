@@ -20,7 +20,7 @@ from accounts.services import person_invite, requisites_save
 from billing.models import BalanceEntry, Charge, Payment, ReminderSent, ServicePeriod
 from billing.services import billing_run, payment_register, reminders_send
 from billing.submissions import submit_once
-from documents.services import invoice_issue, invoice_payment_register
+from documents.services import acts_issue, invoice_issue, invoice_payment_register
 from documents.statements import statement_import
 from notifications.models import Notification, NotificationKind
 from orders.models import Order, SeatChange, Subscription, SubscriptionEvent
@@ -84,6 +84,7 @@ def build_graph(n: int) -> Subscription:
         by=None,
     )
     billing_run(day=date(2026, 12, 31))
+    acts_issue(month=date(2026, 12, 1))  # an act and its line
     seat_change_request(subscription=sub, seats=6, at=msk(2027, 1, 5, 12))
     submit_once(user=client.owner, token=f"admin-form-{n}", work=lambda: "/portal/")
     # A renewal reminder: from 13 Jan the reseller's new price leaves the balance short.

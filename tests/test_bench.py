@@ -148,3 +148,42 @@ def test_export_bench_small_run_exports_every_row_in_both_formats():
             "traced peak ratio 100→1000 rows",
         )
     ]
+
+
+@requires_postgres
+def test_acts_bench_small_run_matches_its_floor():
+    name = f"{settings.DATABASES['default']['NAME']}_bench_acts"[:60]
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(BENCH_CLIENTS="60", BENCH_DATABASE=name, BENCH_PDF_RUNS="3")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.bench.bench_acts"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        common.drop_db(name)
+        common.drop_db(f"{name}_floor")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "MISMATCH" not in proc.stdout and "re-run wrote" not in proc.stdout, proc.stdout
+    assert re.search(
+        r"^acts: 60 acts, \d+ lines, 60 notifications, [\d.]+ s \(process; acts_issue [\d.]+ s "
+        r"of which notifications [\d.]+ s\), peak \d+ MB, floor [\d.]+ s, ratio [\d.]+; "
+        r"re-run [\d.]+ s, 0 new$",
+        proc.stdout,
+        re.M,
+    ), proc.stdout + proc.stderr
+    figures = {
+        json.loads(line[len("BENCH_RESULT ") :])["figure"]
+        for line in proc.stdout.splitlines()
+        if line.startswith("BENCH_RESULT ")
+    }
+    assert figures == {
+        "acts_issue ratio to floor",
+        "acts_issue peak RSS",
+        "act PDF p95",
+        "invoice PDF p95",
+    }

@@ -23,6 +23,7 @@ EXPECTED_QUEUES = {
     "api.tasks.idempotency_purge_task": BILLING_QUEUE,
     "orders.tasks.order_drafts_purge_task": BILLING_QUEUE,
     "billing.tasks.form_submissions_purge_task": BILLING_QUEUE,
+    "documents.tasks.acts_issue_task": BILLING_QUEUE,
 }
 
 

@@ -18,6 +18,7 @@ import pytest
 from django.core.management import get_commands
 
 from config.celery import (
+    ACTS_ISSUE_TASK,
     BILLING_RUN_TASK,
     EMAIL_DRAIN_TASK,
     ESET_SYNC_TASK,
@@ -110,6 +111,18 @@ def test_the_usage_reconciliation_fires_on_the_3rd_of_each_month_moscow_time():
     )
 
 
+def test_the_monthly_acts_fire_on_the_1st_after_the_night_and_its_safety_run():
+    last = datetime(2026, 12, 1, 7, 0, 1, tzinfo=MOSCOW)
+    assert not is_due(
+        ACTS_ISSUE_TASK, last_run=last, now=datetime(2026, 12, 31, 7, 0, 5, tzinfo=MOSCOW)
+    )
+    # Not before the 06:00 safety run of the 1st has had its chance to close the month.
+    assert not is_due(
+        ACTS_ISSUE_TASK, last_run=last, now=datetime(2027, 1, 1, 6, 59, tzinfo=MOSCOW)
+    )
+    assert is_due(ACTS_ISSUE_TASK, last_run=last, now=datetime(2027, 1, 1, 7, 0, 5, tzinfo=MOSCOW))
+
+
 def test_the_schedule_has_nothing_else():
     tasks = sorted(e["task"] for e in celery_app.conf.beat_schedule.values())
     assert tasks == sorted(
@@ -124,6 +137,7 @@ def test_the_schedule_has_nothing_else():
             REMINDERS_TASK,
             ORDER_DRAFTS_PURGE_TASK,
             FORM_SUBMISSIONS_PURGE_TASK,
+            ACTS_ISSUE_TASK,
         ]
     )
 

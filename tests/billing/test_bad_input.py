@@ -39,6 +39,8 @@ from billing.services import (
 from config.errors import ApplicationError, Conflict, InsufficientFunds, NotFound, ValidationError
 from core.clock import MOSCOW
 from documents.models import (
+    Act,
+    ActLine,
     BankStatement,
     DocumentCounter,
     Invoice,
@@ -103,6 +105,8 @@ MODELS = [
     InvoicePayment,
     BankStatement,
     StatementLine,
+    Act,
+    ActLine,
 ]
 
 
@@ -894,4 +898,32 @@ def test_statement_line_assigned_to_another_resellers_client(w):
     line = StatementLine.objects.get()
     refused(
         lambda: statement_line_assign(line=line, client=w.b1, at=AT, by=None), NotFound, "client"
+    )
+
+
+@pytest.mark.parametrize(
+    "month", [date(2026, 12, 31), datetime(2026, 12, 1, 0, 0, tzinfo=MOSCOW), "2026-12"]
+)
+def test_acts_issue_takes_a_months_first_day(w, month):
+    from documents.services import acts_issue
+
+    refused(lambda: acts_issue(month=month), ValidationError, "month")
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "field"),
+    [
+        (date(2026, 12, 31), date(2026, 12, 1), "date_to"),
+        (date(2020, 1, 1), date(2026, 12, 1), "date_to"),
+        ("2026-12-01", date(2026, 12, 1), "date_from"),
+        (date(2026, 12, 1), None, "date_to"),
+    ],
+)
+def test_reconciliation_statement_bad_period(w, date_from, date_to, field):
+    from documents.services import reconciliation_statement
+
+    refused(
+        lambda: reconciliation_statement(client=w.a1, date_from=date_from, date_to=date_to),
+        ValidationError,
+        field,
     )
