@@ -7,9 +7,7 @@ to billing.selectors.distributor_statement."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -24,13 +22,12 @@ from accounts.models import Reseller
 from accounts.panel import PanelRequest, export_format, list_export, reseller_required
 from config.errors import ApplicationError
 from config.exports import export_response
-from config.formats import format_rub
 from config.forms import apply_domain_error
 from core.clock import financial_day
 
+from .charts import bar_chart
 from .exports import STATEMENT
 from .selectors import (
-    MonthFigures,
     StatementRow,
     distributor_statement,
     month_first,
@@ -173,125 +170,4 @@ def panel_statement(request: PanelRequest) -> HttpResponse:
             else None,
             "section": "statement",
         },
-    )
-
-
-# --------------------------------------------------------------------------- the chart
-
-WIDTH = 760
-HEIGHT = 280
-LEFT = 84  # room for the axis values
-RIGHT = 8
-TOP = 14
-BOTTOM = 34  # room for the month labels
-TICKS = 4
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    x: float
-    y: float
-    width: float
-    height: float
-    value: Decimal
-    kind: str  # revenue, cost or margin: the CSS class
-
-
-@dataclass(frozen=True)
-class ChartGroup:
-    month: date
-    label: str
-    label_x: float
-    bars: tuple[ChartBar, ...]
-
-
-@dataclass(frozen=True)
-class ChartTick:
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
-class BarChart:
-    width: int
-    height: int
-    left: int
-    right: int  # x of the plot's right edge
-    baseline: float
-    label_y: float
-    groups: tuple[ChartGroup, ...]
-    ticks: tuple[ChartTick, ...]
-    peak: str
-
-
-def nice_step(peak: Decimal, ticks: int = TICKS) -> Decimal:
-    """The axis step: 1, 2 or 5 × 10ⁿ rubles, so that `ticks` steps cover `peak`."""
-    if peak <= 0:
-        return Decimal(1)
-    raw = peak / ticks
-    power = Decimal(10) ** (len(str(int(raw))) - 1) if raw >= 1 else Decimal(1)
-    for factor in (1, 2, 5, 10):
-        step = power * factor
-        if step * ticks >= peak:
-            return step
-    return power * 10
-
-
-def _axis_label(value: Decimal) -> str:
-    """Whole rubles with spaces between thousands: `25 000 ₽`."""
-    return format_rub(value).replace(",00 ₽", " ₽")
-
-
-def bar_chart(months: list[MonthFigures]) -> BarChart:
-    """Geometry of a grouped bar chart (revenue, cost, margin per month) with values on the
-    vertical axis, drawn as server-side SVG by the template (no scripts: CSP). A negative
-    margin is drawn as an empty bar; the table beside gives the number."""
-    peak = max([m.revenue for m in months] + [m.cost for m in months] + [Decimal(0)])
-    step = nice_step(peak)
-    top_value = step * TICKS
-    plot = HEIGHT - TOP - BOTTOM
-    baseline = HEIGHT - BOTTOM
-    slot = (WIDTH - LEFT - RIGHT) / max(len(months), 1)
-    bar = slot / 4
-
-    def y_of(value: Decimal) -> float:
-        return round(baseline - float(max(value, Decimal(0)) / top_value) * plot, 1)
-
-    groups = []
-    for i, m in enumerate(months):
-        x0 = LEFT + i * slot + bar / 2
-        bars = tuple(
-            ChartBar(
-                x=round(x0 + j * bar, 1),
-                y=y_of(value),
-                width=round(bar - 1, 1),
-                height=round(baseline - y_of(value), 1),
-                value=value,
-                kind=kind,
-            )
-            for j, (kind, value) in enumerate(
-                (("revenue", m.revenue), ("cost", m.cost), ("margin", m.margin))
-            )
-        )
-        groups.append(
-            ChartGroup(
-                month=m.month,
-                label=m.month.strftime("%m.%Y"),
-                label_x=round(LEFT + i * slot + slot / 2, 1),
-                bars=bars,
-            )
-        )
-    ticks = tuple(
-        ChartTick(y=y_of(step * n), label=_axis_label(step * n)) for n in range(TICKS + 1)
-    )
-    return BarChart(
-        width=WIDTH,
-        height=HEIGHT,
-        left=LEFT,
-        right=WIDTH - RIGHT,
-        baseline=baseline,
-        label_y=baseline + 20,
-        groups=tuple(groups),
-        ticks=ticks,
-        peak=format_rub(peak),
     )

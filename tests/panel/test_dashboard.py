@@ -148,10 +148,10 @@ def test_dashboard_of_a_new_reseller_is_all_zeros_and_says_why_there_is_no_chart
     ],
 )
 def test_the_vertical_axis_climbs_in_round_steps_past_the_highest_bar(highest, labels):
+    from billing.charts import bar_chart
     from billing.selectors import MonthFigures
-    from billing.views import _chart
 
-    chart = _chart([MonthFigures(month=date(2026, 12, 1), revenue=highest, cost=Decimal("1"))])
+    chart = bar_chart([MonthFigures(month=date(2026, 12, 1), revenue=highest, cost=Decimal("1"))])
     assert [t.label for t in chart.ticks] == labels
     # 0 ₽ on the baseline, the top tick highest; the revenue bar no taller than the plot.
     assert chart.ticks[0].y == chart.baseline and chart.ticks[-1].y < chart.ticks[0].y
