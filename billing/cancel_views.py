@@ -8,21 +8,19 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Action
-from config.errors import ApplicationError
 from config.formats import format_day
-from config.forms import apply_domain_error
 from core.clock import financial_day
 from orders.models import Subscription
 
 from . import services
-from .correction_views import REPLAYED, require_page
+from .correction_views import require_page
 from .services.cancellation import CANCELLABLE
-from .submissions import OnceField, submit_once, token_issue, token_renew
+from .submissions import OnceField, submit_form_once, token_issue, token_renew
 
 
 class CancelForm(forms.Form):
@@ -47,14 +45,10 @@ def cancel_page(
             )
             return done_url
 
-        try:
-            done = submit_once(user=by, token=form.cleaned_data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(
+            request, form, token=form.cleaned_data["form_token"], work=work
+        ):
+            return done
     token_renew(form)
     cancellable = subscription.status in CANCELLABLE
     quote = (

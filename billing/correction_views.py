@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.panel import PanelRequest, found_or_404, reseller_required
 from accounts.permissions import Action, require
@@ -29,11 +28,7 @@ from . import services
 from .forms import AdjustmentForm, CorrectionForm, RefundForm, ReversalForm
 from .models import BalanceEntry
 from .selectors import client_available_balance, payment_get
-from .submissions import submit_once, token_issue, token_renew
-
-REPLAYED = gettext_lazy(
-    "Эта форма уже была отправлена: показан результат первой отправки, повторно ничего не записано."
-)
+from .submissions import REPLAYED, submit_once, token_issue, token_renew
 
 
 def require_page(request, action: str) -> None:

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django import forms
+from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import ApplicationError
+from config.forms import apply_domain_error
 from core.clock import require_aware
 
 from .models import FormSubmission
@@ -91,3 +96,26 @@ def form_submissions_purge(*, at: datetime) -> int:
     require_aware(at)
     stale = FormSubmission.objects.filter(created_at__lt=at - TOKEN_MEMORY)
     return stale._raw_delete(stale.db)
+
+
+REPLAYED = _(
+    "Эта форма уже была отправлена: показан результат первой отправки, повторно ничего не записано."
+)
+
+
+def submit_form_once(
+    request: HttpRequest, form: forms.BaseForm, *, token: str, work: Callable[[], str]
+) -> HttpResponse | None:
+    """The end of every money form of the panel and the portal: `work` (which writes and
+    returns the result's URL) runs once per one-time token. A double click, a reload or a
+    resent tab sends the same token and is shown the first submission's result. Returns the
+    redirect to the result, or None when the domain refused: the refusal is then on the
+    form, beside its field, and nothing was written."""
+    try:
+        done = submit_once(user=request.user, token=token, work=work)
+    except ApplicationError as exc:
+        apply_domain_error(form, exc)
+        return None
+    if done.replayed:
+        messages.info(request, REPLAYED)
+    return redirect(done.url)

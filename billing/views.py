@@ -8,7 +8,7 @@ from datetime import date
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -27,14 +27,11 @@ from accounts.panel import (
 )
 from accounts.permissions import Action, can
 from accounts.selectors import client_get, client_list
-from config.errors import ApplicationError
-from config.forms import apply_domain_error
 from core.clock import financial_day
 from orders.models import Order
 from orders.selectors import OrderPaymentStatus, order_payment_status
 
 from .charts import bar_chart
-from .correction_views import REPLAYED
 from .exports import CHARGES, CLIENT_PAYMENTS, CORRECTIONS, PAYMENTS
 from .forms import ClientPickForm, PaymentFilterForm, PaymentForm
 from .models import Payment
@@ -52,7 +49,7 @@ from .selectors import (
     reseller_dashboard,
 )
 from .services import payment_register_outcome
-from .submissions import submit_once, token_issue, token_renew
+from .submissions import submit_form_once, token_issue, token_renew
 
 
 @reseller_required
@@ -144,16 +141,8 @@ def payment_new(request: PanelRequest) -> HttpResponse:
             _report_outcome(request, outcome.payment)
             return reverse("payments:detail", args=[outcome.payment.pk])
 
-        try:
-            # A double click or a reload sends the same token: one payment, and the
-            # second submission is shown the first one's page.
-            done = submit_once(user=request.user, token=data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(request, form, token=data["form_token"], work=work):
+            return done
     token_renew(form)
     # What the chosen order still takes, so the person can pay exactly that (S8).
     chosen = _chosen_order(orders, (request.POST or request.GET).get("order"))

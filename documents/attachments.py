@@ -13,6 +13,8 @@ PDF = "application/pdf"
 
 
 def act_attachments(notification: Notification) -> list[Attachment]:
+    if notification.client_id is None:  # a document's e-mail is always a client's
+        return []
     from .act_rendering import act_pdf
 
     act = Act.objects.filter(
@@ -24,6 +26,8 @@ def act_attachments(notification: Notification) -> list[Attachment]:
 
 
 def invoice_attachments(notification: Notification) -> list[Attachment]:
+    if notification.client_id is None:
+        return []
     from .rendering import invoice_pdf
 
     invoice = (

@@ -9,16 +9,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
 from accounts.panel import found_or_404
-from billing.correction_views import REPLAYED
-from billing.submissions import submit_once, token_issue, token_renew
-from config.errors import ApplicationError
-from config.forms import apply_domain_error
+from billing.submissions import submit_form_once, token_issue, token_renew
 from core.clock import financial_day
 from orders.models import Order, Subscription
 from orders.selectors import order_get, order_payment_status, subscription_get
@@ -92,14 +89,8 @@ def invoice_issue_page(
             )
             return detail_url(invoice)
 
-        try:
-            done = submit_once(user=request.user, token=data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(request, form, token=data["form_token"], work=work):
+            return done
     token_renew(form)
     return render(
         request,

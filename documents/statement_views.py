@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.panel import PanelRequest, found_or_404, list_page, reseller_required, role_required
 from accounts.permissions import Action
 from accounts.selectors import client_list
-from billing.correction_views import REPLAYED
-from billing.submissions import submit_once, token_issue, token_renew
-from config.errors import ApplicationError
-from config.forms import apply_domain_error
+from billing.submissions import submit_form_once, token_issue, token_renew
 
 from .models import InvoiceStatus
 from .selectors import invoice_list
@@ -95,14 +92,10 @@ def statement_upload(request: PanelRequest) -> HttpResponse:
             )
             return _detail(result.statement.pk)
 
-        try:
-            done = submit_once(user=request.user, token=form.cleaned_data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(
+            request, form, token=form.cleaned_data["form_token"], work=work
+        ):
+            return done
     token_renew(form)
     return render(request, "panel/statements/upload.html", {"form": form, "section": SECTION})
 
@@ -148,14 +141,8 @@ def statement_line_assign_page(request: PanelRequest, line_id: int) -> HttpRespo
             )
             return reverse("statements:queue")
 
-        try:
-            done = submit_once(user=request.user, token=data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(request, form, token=data["form_token"], work=work):
+            return done
     token_renew(form)
     return render(
         request,
@@ -177,14 +164,10 @@ def statement_line_ignore_page(request: PanelRequest, line_id: int) -> HttpRespo
             messages.success(request, _("Платёж %(ref)s пропущен.") % {"ref": line.reference})
             return reverse("statements:queue")
 
-        try:
-            done = submit_once(user=request.user, token=form.cleaned_data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(
+            request, form, token=form.cleaned_data["form_token"], work=work
+        ):
+            return done
     token_renew(form)
     return render(
         request,

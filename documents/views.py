@@ -22,10 +22,9 @@ from accounts.panel import (
 )
 from accounts.permissions import Action
 from accounts.selectors import client_get, client_list
-from billing.correction_views import REPLAYED
-from billing.submissions import submit_once, token_issue, token_renew
+from billing.submissions import submit_form_once, token_issue, token_renew
 from config.errors import ApplicationError
-from config.forms import apply_domain_error, report_domain_error
+from config.forms import report_domain_error
 
 from .forms import InvoicePaymentForm, PanelInvoiceFilterForm
 from .models import Invoice, InvoiceStatus
@@ -132,14 +131,8 @@ def invoice_pay(request: PanelRequest, invoice_id: int) -> HttpResponse:
             messages.success(request, _("Оплата по счёту зарегистрирована."))
             return _detail(invoice)
 
-        try:
-            done = submit_once(user=request.user, token=data["form_token"], work=work)
-        except ApplicationError as exc:
-            apply_domain_error(form, exc)
-        else:
-            if done.replayed:
-                messages.info(request, REPLAYED)
-            return redirect(done.url)
+        if done := submit_form_once(request, form, token=data["form_token"], work=work):
+            return done
     token_renew(form)
     return render(
         request,
