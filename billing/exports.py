@@ -55,7 +55,7 @@ CHARGES = register(
             Column(gettext_lazy("Период по"), "date_to", Kind.DATE),
             Column(gettext_lazy("Место-дней"), "seat_days", Kind.INT),
             Column(gettext_lazy("Сумма"), "amount", Kind.MONEY),
-            Column(gettext_lazy("Закрывается"), "closes_on", Kind.DATE),
+            Column(gettext_lazy("Дата списания"), "closes_on", Kind.DATE),
             Column(gettext_lazy("Статус"), "get_status_display"),
             Column(gettext_lazy("Закрыто"), "closed_on", Kind.DATE),
         ),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from accounts.panel import found_or_404, list_filters, list_page, role_required
+from accounts.panel import found_or_404, list_export, list_filters, list_page, role_required
 from accounts.permissions import Action
 from accounts.portal import PortalRequest, client_required
 
 from .act_forms import ActFilterForm
 from .act_pages import act_page, act_pdf_response, statement_page
 from .act_selectors import act_get, act_list
+from .exports import CLIENT_ACTS
 
 
 @client_required
@@ -21,7 +22,11 @@ def act_index(request: PortalRequest) -> HttpResponse:
     filters, values = list_filters(request, ActFilterForm)
     month = values.get("month")
     rows = act_list(client=request.client, month=month.replace(day=1) if month else None)
-    return list_page(request, "portal/acts/list.html", rows, section="acts", filters=filters)
+    if exported := list_export(request, CLIENT_ACTS, rows):
+        return exported
+    return list_page(
+        request, "portal/acts/list.html", rows, section="acts", filters=filters, exports=True
+    )
 
 
 @client_required

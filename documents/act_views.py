@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from accounts.panel import PanelRequest, found_or_404, list_filters, list_page, reseller_required
+from accounts.panel import (
+    PanelRequest,
+    found_or_404,
+    list_export,
+    list_filters,
+    list_page,
+    reseller_required,
+)
 from accounts.selectors import client_get, client_list
 
 from .act_forms import PanelActFilterForm
 from .act_pages import act_page, act_pdf_response, statement_page
 from .act_selectors import act_get, act_list
+from .exports import ACTS
 
 
 @reseller_required
@@ -26,7 +34,11 @@ def act_index(request: PanelRequest) -> HttpResponse:
         client_id=client.pk if client else None,
         month=month.replace(day=1) if month else None,
     )
-    return list_page(request, "panel/acts/list.html", rows, section="acts", filters=filters)
+    if exported := list_export(request, ACTS, rows):
+        return exported
+    return list_page(
+        request, "panel/acts/list.html", rows, section="acts", filters=filters, exports=True
+    )
 
 
 @reseller_required

@@ -12,11 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.panel import PanelRequest, found_or_404, list_page, reseller_required, role_required
+from accounts.panel import (
+    PanelRequest,
+    found_or_404,
+    list_export,
+    list_page,
+    reseller_required,
+    role_required,
+)
 from accounts.permissions import Action
 from accounts.selectors import client_list
 from billing.submissions import submit_form_once, token_issue, token_renew
 
+from .exports import STATEMENT_LINES
 from .models import InvoiceStatus
 from .selectors import invoice_list
 from .statement_forms import StatementAssignForm, StatementIgnoreForm, StatementUploadForm
@@ -50,12 +58,16 @@ def statement_index(request: PanelRequest) -> HttpResponse:
 @reseller_required
 def statement_detail(request: PanelRequest, statement_id: int) -> HttpResponse:
     statement = found_or_404(statement_get, reseller=request.reseller, statement_id=statement_id)
+    rows = statement_lines(reseller=request.reseller, statement=statement)
+    if exported := list_export(request, STATEMENT_LINES, rows):
+        return exported
     return list_page(
         request,
         "panel/statements/detail.html",
-        statement_lines(reseller=request.reseller, statement=statement),
+        rows,
         section=SECTION,
         statement=statement,
+        exports=True,
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     list_filters,
     list_page,
     reseller_required,
@@ -26,6 +27,7 @@ from billing.submissions import submit_form_once, token_issue, token_renew
 from config.errors import ApplicationError
 from config.forms import report_domain_error
 
+from .exports import INVOICES
 from .forms import InvoicePaymentForm, PanelInvoiceFilterForm
 from .models import Invoice, InvoiceStatus
 from .page_views import invoice_issue_page, invoice_page, invoice_pdf_response
@@ -48,7 +50,11 @@ def invoice_index(request: PanelRequest) -> HttpResponse:
         status=values.get("status") or None,
         client_id=client.pk if client else None,
     )
-    return list_page(request, "panel/invoices/list.html", rows, section="invoices", filters=filters)
+    if exported := list_export(request, INVOICES, rows):
+        return exported
+    return list_page(
+        request, "panel/invoices/list.html", rows, section="invoices", filters=filters, exports=True
+    )
 
 
 @reseller_required
