@@ -91,7 +91,7 @@ def test_balance_exports_follow_the_charge_filter(portal, client_):
         "Период по",
         "Место-дней",
         "Сумма",
-        "Закрывается",
+        "Дата списания",
         "Статус",
         "Закрыто",
     ]
