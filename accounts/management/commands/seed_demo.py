@@ -10,9 +10,15 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Client, Reseller
-from accounts.services import client_create, reseller_create, reseller_user_create
+from accounts.models import Client, Requisites, Reseller
+from accounts.services import (
+    client_create,
+    requisites_save,
+    reseller_create,
+    reseller_user_create,
+)
 from plans.models import BillingCycle, ResellerPlan, VendorPlan
 from plans.services import (
     reseller_plan_activate,
@@ -131,6 +137,38 @@ ADDRESSES = {
     "client1@example.com": ("Московская область", "Химки", "ул. Победы, д. 3", "141400"),
     "client2@example.com": ("Санкт-Петербург", "Санкт-Петербург", "Невский пр., д. 28", "191186"),
 }
+# Their requisites and the reseller's (DESIGN.md §13): invented, with valid check digits
+# (INN, OGRN, the account's key at the BIK), so invoices and the bank import work at once.
+RESELLER_REQUISITES = {
+    "legal_name": "ООО «Демо-реселлер»",
+    "inn": "7709123453",
+    "kpp": "770901001",
+    "ogrn": "1027700123450",
+    "legal_address": "105064, г. Москва, ул. Земляной Вал, д. 9, офис 412",
+    "bank_name": "АО «ТБанк»",
+    "bik": "044525974",
+    "corr_account": "30101810145250000974",
+    "account": "40702810500000012345",
+    "signatory_name": "Смирнова Е. А.",
+    "signatory_position": "Генеральный директор",
+    "vat_mode": "standard",
+}
+CLIENT_REQUISITES = {
+    "client1@example.com": {
+        "legal_name": "ООО «Ромашка»",
+        "inn": "5047123455",
+        "kpp": "504701001",
+        "ogrn": "1155047123450",
+        "legal_address": "141400, Московская обл., г. Химки, ул. Победы, д. 3",
+    },
+    "client2@example.com": {
+        "legal_name": "АО «Вектор»",
+        "inn": "7810123451",
+        "kpp": "781001001",
+        "ogrn": "1037800123459",
+        "legal_address": "191186, г. Санкт-Петербург, Невский пр., д. 28",
+    },
+}
 DEMO_PLAN_CODE = "EP-ENTRY"
 DEMO_SEAT_PRICE = Decimal("120.00")
 # A second activated plan left without a seat price: the panel shows its no-margin warning.
@@ -147,7 +185,10 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 
 class Command(BaseCommand):
-    help = "Loads the demo data: ESET catalogue, operator, a reseller with a plan, two clients."
+    help = (
+        "Loads the demo data: ESET catalogue, operator, a reseller with a plan, two clients, "
+        "their requisites."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
@@ -156,6 +197,7 @@ class Command(BaseCommand):
             reseller = self._reseller()
             self._reseller_plans(reseller, plans)
             self._clients(reseller)
+            self._requisites(reseller)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(plans)} ESET plans."))
         self.stdout.write("Demo logins (login / password):")
         for who, login, password in demo_logins():
@@ -233,3 +275,13 @@ class Command(BaseCommand):
                 Client.objects.filter(reseller=reseller, email=email, address_city="").update(
                     **address
                 )
+
+    def _requisites(self, reseller: Reseller) -> None:
+        # Only where none are stored: requisites someone edited in the demo stay theirs.
+        now = timezone.now()
+        if not Requisites.objects.filter(reseller=reseller).exists():
+            requisites_save(owner=reseller, data=dict(RESELLER_REQUISITES), at=now)
+        for email, data in CLIENT_REQUISITES.items():
+            client = Client.objects.get(reseller=reseller, email=email)
+            if not Requisites.objects.filter(client=client).exists():
+                requisites_save(owner=client, data=dict(data), at=now)
