@@ -15,7 +15,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as FormValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -93,7 +93,8 @@ def _statement(
     month_from = values.get("month_from") or month_shift(month_to, 1 - CHART_MONTHS)
     if form.is_valid():
         # The fields show the period the page shows, not an empty «--------- ----».
-        shown = form.data.copy()
+        shown = QueryDict(mutable=True)
+        shown.update(form.data)
         for name, month in (("month_from", month_from), ("month_to", month_to)):
             if not shown.get(name):
                 shown[name] = month.strftime("%Y-%m")
