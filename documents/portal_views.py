@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.urls import reverse
 
-from accounts.panel import found_or_404, list_filters, list_page, role_required
+from accounts.panel import found_or_404, list_export, list_filters, list_page, role_required
 from accounts.permissions import Action
 from accounts.portal import PortalRequest, client_required
 
+from .exports import CLIENT_INVOICES
 from .forms import InvoiceFilterForm
 from .models import Invoice
 from .page_views import invoice_issue_page, invoice_page, invoice_pdf_response
@@ -25,8 +26,15 @@ def _detail(invoice: Invoice) -> str:
 def invoice_index(request: PortalRequest) -> HttpResponse:
     filters, values = list_filters(request, InvoiceFilterForm)
     rows = invoice_list(client=request.client, status=values.get("status") or None)
+    if exported := list_export(request, CLIENT_INVOICES, rows):
+        return exported
     return list_page(
-        request, "portal/invoices/list.html", rows, section="invoices", filters=filters
+        request,
+        "portal/invoices/list.html",
+        rows,
+        section="invoices",
+        filters=filters,
+        exports=True,
     )
 
 

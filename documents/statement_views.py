@@ -12,7 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.panel import PanelRequest, found_or_404, list_page, reseller_required, role_required
+from accounts.panel import (
+    PanelRequest,
+    found_or_404,
+    list_export,
+    list_page,
+    reseller_required,
+    role_required,
+)
 from accounts.permissions import Action
 from accounts.selectors import client_list
 from billing.correction_views import REPLAYED
@@ -20,6 +27,7 @@ from billing.submissions import submit_once, token_issue, token_renew
 from config.errors import ApplicationError
 from config.forms import apply_domain_error
 
+from .exports import STATEMENTS
 from .models import InvoiceStatus
 from .selectors import invoice_list
 from .statement_forms import StatementAssignForm, StatementIgnoreForm, StatementUploadForm
@@ -41,10 +49,13 @@ def _detail(statement_id: int) -> str:
 
 @reseller_required
 def statement_index(request: PanelRequest) -> HttpResponse:
+    rows = statement_list(reseller=request.reseller)
+    if exported := list_export(request, STATEMENTS, rows):
+        return exported
     return list_page(
         request,
         "panel/statements/list.html",
-        statement_list(reseller=request.reseller),
+        rows,
         section=SECTION,
         waiting=statement_queue(reseller=request.reseller).count(),
     )

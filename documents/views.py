@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.panel import (
     PanelRequest,
     found_or_404,
+    list_export,
     list_filters,
     list_page,
     reseller_required,
@@ -27,6 +28,7 @@ from billing.submissions import submit_once, token_issue, token_renew
 from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
 
+from .exports import INVOICES
 from .forms import InvoicePaymentForm, PanelInvoiceFilterForm
 from .models import Invoice, InvoiceStatus
 from .page_views import invoice_issue_page, invoice_page, invoice_pdf_response
@@ -49,7 +51,16 @@ def invoice_index(request: PanelRequest) -> HttpResponse:
         status=values.get("status") or None,
         client_id=client.pk if client else None,
     )
-    return list_page(request, "panel/invoices/list.html", rows, section="invoices", filters=filters)
+    if exported := list_export(request, INVOICES, rows):
+        return exported
+    return list_page(
+        request,
+        "panel/invoices/list.html",
+        rows,
+        section="invoices",
+        filters=filters,
+        exports=True,
+    )
 
 
 @reseller_required
