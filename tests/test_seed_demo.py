@@ -118,3 +118,25 @@ def test_seed_keeps_what_the_reseller_changed_since():
     seed()
     plan.refresh_from_db()
     assert plan.seat_price == Decimal("150.00")
+
+
+def test_the_demo_has_complete_requisites_that_issue_an_invoice():
+    """Issue 12 item 1: the seed fills realistic requisites (valid check digits), complete
+    enough for the reseller to invoice; a second run keeps what someone edited."""
+    from django.utils import timezone
+
+    from accounts.models import Requisites
+    from accounts.services import requisites_missing
+    from documents.services import invoice_issue
+
+    seed()
+    reseller = Reseller.objects.get()
+    assert requisites_missing(Requisites.objects.get(reseller=reseller)) == []
+    assert reseller.inn == "7709123453"
+    clients = Client.objects.order_by("pk")
+    assert [c.inn for c in clients] == ["5047123455", "7810123451"]
+    invoice = invoice_issue(client=clients[0], amount=Decimal("100.00"), at=timezone.now())
+    assert invoice.snapshot["seller"]["account"] == "40702810500000012345"
+    Requisites.objects.filter(client=clients[0]).update(legal_address="Изменён вручную")
+    seed()
+    assert Requisites.objects.get(client=clients[0]).legal_address == "Изменён вручную"
