@@ -21,6 +21,7 @@ from billing.selectors import (
 from billing.views import client_money_export
 from config.errors import ApplicationError
 from config.forms import apply_domain_error, report_domain_error
+from documents.selectors import invoice_list
 from orders.selectors import client_subscriptions
 
 from .exports import CLIENTS, STAFF
@@ -134,6 +135,7 @@ def client_detail(request: PanelRequest, client_id: int) -> HttpResponse:
             "available_balance": client_available_balance(client=client),
             "subscriptions": client_subscriptions(client=client)[:DETAIL_ROWS],
             "payments": client_payments(client=client)[:DETAIL_ROWS],
+            "invoices": invoice_list(reseller=request.reseller, client_id=client.pk)[:DETAIL_ROWS],
             "corrections": client_corrections(client=client)[:DETAIL_ROWS],
             "may_correct": can(request.user, Action.CORRECTIONS),
             "charges": client_charges(client=client)[:DETAIL_ROWS],

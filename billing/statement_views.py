@@ -13,7 +13,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as FormValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -67,8 +67,8 @@ class MonthField(forms.Field):
 
 
 class StatementFilterForm(forms.Form):
-    month_from = MonthField(label=gettext_lazy("С месяца"), required=False)
-    month_to = MonthField(label=gettext_lazy("По месяц"), required=False)
+    month_from = MonthField(label=gettext_lazy("Первый месяц"), required=False)
+    month_to = MonthField(label=gettext_lazy("Последний месяц"), required=False)
 
 
 class OperatorStatementFilterForm(StatementFilterForm):
@@ -88,6 +88,14 @@ def _statement(
     values = form.cleaned_data if form.is_valid() else {}
     month_to = values.get("month_to") or this_month
     month_from = values.get("month_from") or month_shift(month_to, 1 - CHART_MONTHS)
+    if form.is_valid():
+        # The fields show the period the page shows, not an empty «--------- ----».
+        shown = QueryDict(mutable=True)
+        shown.update(form.data)
+        for name, month in (("month_from", month_from), ("month_to", month_to)):
+            if not shown.get(name):
+                shown[name] = month.strftime("%Y-%m")
+        form.data = shown
     try:
         rows = distributor_statement(month_from=month_from, month_to=month_to, **scope)
     except ApplicationError as exc:

@@ -33,11 +33,18 @@ class PanelInvoiceFilterForm(InvoiceFilterForm):
         self.fields["client"].queryset = clients  # type: ignore[attr-defined]
 
 
+class OptionalAmountField(forms.CharField):
+    """Empty or an amount (read by MoneyField in the form's clean); a renewal's shortfall
+    put in it is shown as people write it, «1 696,78», not «1696.78»."""
+
+    prepare_value = MoneyField.prepare_value
+
+
 class InvoiceIssueForm(forms.Form):
     """An invoice for any amount, for a renewal's shortfall (`subscription`) or for an
     order (`order`: the amount is the order's, the field is not shown)."""
 
-    amount = forms.CharField(
+    amount = OptionalAmountField(
         label=_("Сумма счёта, ₽"),
         max_length=32,
         required=False,

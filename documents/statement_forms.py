@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Client
 from billing.forms import ClientChoiceField
 from billing.submissions import OnceField
+from config.formats import format_day, format_rub
 
 from .models import Invoice
 from .statements import MAX_FILE_BYTES
@@ -36,11 +37,11 @@ class StatementUploadForm(forms.Form):
 
 class InvoiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return _("№ %(n)s от %(d)s: %(client)s, %(total)s ₽") % {
+        return _("№ %(n)s от %(d)s: %(client)s, %(total)s") % {
             "n": obj.number,
-            "d": obj.date.strftime("%d.%m.%Y"),
+            "d": format_day(obj.date),
             "client": obj.client.name,
-            "total": obj.total,
+            "total": format_rub(obj.total),
         }
 
 
@@ -48,6 +49,7 @@ class StatementAssignForm(forms.Form):
     client = ClientChoiceField(
         label=_("Клиент"),
         queryset=Client.objects.none(),
+        empty_label=_("Выберите клиента"),
         error_messages={"required": _("Выберите клиента, чей это платёж.")},
     )
     invoice = InvoiceChoiceField(

@@ -24,7 +24,7 @@ from accounts.permissions import Action
 from accounts.selectors import client_list
 from billing.submissions import submit_form_once, token_issue, token_renew
 
-from .exports import STATEMENT_LINES
+from .exports import STATEMENT_LINES, STATEMENTS
 from .models import InvoiceStatus
 from .selectors import invoice_list
 from .statement_forms import StatementAssignForm, StatementIgnoreForm, StatementUploadForm
@@ -46,10 +46,13 @@ def _detail(statement_id: int) -> str:
 
 @reseller_required
 def statement_index(request: PanelRequest) -> HttpResponse:
+    rows = statement_list(reseller=request.reseller)
+    if exported := list_export(request, STATEMENTS, rows):
+        return exported
     return list_page(
         request,
         "panel/statements/list.html",
-        statement_list(reseller=request.reseller),
+        rows,
         section=SECTION,
         waiting=statement_queue(reseller=request.reseller).count(),
     )

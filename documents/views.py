@@ -53,7 +53,12 @@ def invoice_index(request: PanelRequest) -> HttpResponse:
     if exported := list_export(request, INVOICES, rows):
         return exported
     return list_page(
-        request, "panel/invoices/list.html", rows, section="invoices", filters=filters, exports=True
+        request,
+        "panel/invoices/list.html",
+        rows,
+        section="invoices",
+        filters=filters,
+        exports=True,
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import translation
 
 import accounts.exports
 import billing.exports
+import documents.exports
 import eset_gateway.exports
 import notifications.exports
 import orders.exports
@@ -31,7 +32,7 @@ from config.exports import (
 )
 from tests.factories import msk
 
-APPS = (accounts, billing, eset_gateway, notifications, orders, plans)
+APPS = (accounts, billing, documents, eset_gateway, notifications, orders, plans)
 
 TABLE = Table(
     name="probe",
@@ -175,6 +176,9 @@ def test_every_list_of_the_panel_and_the_portal_is_registered():
         "notifications",
         "my-notifications",
         "eset-usage",
+        "invoices",
+        "my-invoices",
+        "statements",
     } <= set(TABLES)
 
 
@@ -195,6 +199,13 @@ def test_every_header_reads_in_english_too(name):
 
 
 def test_a_client_file_never_carries_the_purchase_cost():
-    for name in ("charges", "my-payments", "my-orders", "my-subscriptions", "my-plans"):
+    for name in (
+        "charges",
+        "my-payments",
+        "my-orders",
+        "my-subscriptions",
+        "my-plans",
+        "my-invoices",
+    ):
         headers = " ".join(TABLES[name].headers()).lower()
         assert "закуп" not in headers and "себестоим" not in headers, name

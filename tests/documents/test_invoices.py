@@ -231,7 +231,9 @@ def test_notified_to_owner_and_accountants(buyer):
     assert [n.email_to for n in notes] == [buyer.email, accountant.email]
     note = notes[0]
     assert note.subject == f"Счёт на оплату № {invoice.number} от 14.12.2026"
-    assert "ООО «Демо-реселлер» выставил счёт на оплату №" in note.body
+    # «ООО … выставил» would give a company a gender: the supplier is named on its own line.
+    assert "Выставлен счёт на оплату №" in note.body
+    assert "Поставщик: ООО «Демо-реселлер»." in note.body
     assert "на сумму 1 099,50 ₽, в т.ч. НДС 22 %: 198,27 ₽." in note.body
     assert f"/portal/invoices/{invoice.pk}/" in note.body
 
