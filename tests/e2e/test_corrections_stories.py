@@ -141,7 +141,7 @@ def test_the_accountant_reverses_a_duplicate_payment(page: Page, width: int):
 
     # The client's statement shows it, the reason in words.
     page.get_by_role("link", name="ООО Ромашка").first.click()
-    row = page.locator("#corrections + .table-wrap tr", has_text="Сторно платежа")
+    row = page.locator("#corrections ~ .table-wrap").first.locator("tr", has_text="Сторно платежа")
     expect(row).to_contain_text("платёж внесён дважды")
     expect(row).to_contain_text("-700,00")
     _no_horizontal_scroll(page)
