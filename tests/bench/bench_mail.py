@@ -222,6 +222,25 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             worker.wait()
 
 
+def cpu_seconds(workers: list[subprocess.Popen]) -> float:
+    """CPU time the workers and their pool processes have used so far (Linux /proc): set
+    against the wall time, it says how much of the cores the workers got."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for worker in workers:
+        pids = [worker.pid]
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        if children.exists():
+            pids += [int(pid) for pid in children.read_text().split()]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def written(mail_dir: Path) -> tuple[int, int]:
     """(messages, messages with a PDF attached) in the file backend's directory."""
     messages = pdfs = 0
@@ -242,21 +261,23 @@ def round_with(n: int, *, name: str, count: int, limit: int, work: Path) -> dict
     purge(env)
     workers = start_workers(n, env=env, logs=work)
     try:
-        load_before = os.getloadavg()
+        load_before, cpu_before = os.getloadavg(), cpu_seconds(workers)
         timed = common.run_timed(
             [common.PYTHON, "-c", _DRIVE, str(count), str(limit), "600"], env=env
         )
-        load_after = os.getloadavg()
+        load_after, cpu = os.getloadavg(), cpu_seconds(workers) - cpu_before
     finally:
         stop_workers(workers)
         purge(env)
     report = json.loads(timed.stdout.strip().splitlines()[-1])
     messages, pdfs = written(mail_dir)
-    report.update(messages=messages, pdfs=pdfs, load=(load_before[0], load_after[0]))
+    report.update(messages=messages, pdfs=pdfs, load=(load_before[0], load_after[0]), cpu_s=cpu)
     common.say(
         f"mail: {n} worker{'s' if n > 1 else ''}: {count} e-mails in {report['seconds']:.1f} s "
         f"({report['tasks']} tasks of limit {limit}, {messages} written, {pdfs} with a PDF, "
-        f"{report['failed']} failed), load average {load_before[0]:.2f} → {load_after[0]:.2f}"
+        f"{report['failed']} failed), workers' CPU {cpu:.1f} s "
+        f"({cpu / report['seconds']:.2f} cores), "
+        f"load average {load_before[0]:.2f} → {load_after[0]:.2f}"
     )
     return report
 
@@ -299,6 +320,7 @@ def main() -> None:
             ok=complete,
             tasks=report["tasks"],
             load=[round(x, 2) for x in report["load"]],
+            cpu_s=round(report["cpu_s"], 2),
         )
     common.result(
         figure="e-mails 1 worker / 2 workers",
