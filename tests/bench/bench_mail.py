@@ -12,7 +12,8 @@ DESIGN.md §10: "twice the workers send them in clearly less time").
    tasks are enqueued (more whenever the queue runs dry) and the time is taken from the
    first enqueue until every e-mail is `sent`. Each worker renders the PDFs itself.
 3. Checks that every e-mail was written once, with a PDF attached; reports both times, the
-   ratio, the workers' CPU time and the load average.
+   ratio, the workers' CPU time, the load average, and what the machine gave 1 and 2 busy
+   loops just before each round (on a shared machine, the most 1 and 2 workers could get).
 
 Rounds: BENCH_MAIL_ROUNDS (2) of each, in the order 1, 2, 2, 1, …; each side's best counts.
 
@@ -28,6 +29,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +92,35 @@ from documents.act_rendering import act_pdf
 from documents.models import Act
 act_pdf(Act.objects.order_by("id").first())
 """
+
+
+# What the shared machine gives n processes that only compute, measured just before a
+# round: the most its n workers could get. Two workers on two free cores get two.
+_PROBE = """
+import os, resource, sys, time
+n, seconds = int(sys.argv[1]), float(sys.argv[2])
+for _ in range(n):
+    if os.fork() == 0:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+for _ in range(n):
+    os.wait()
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print((usage.ru_utime + usage.ru_stime) / seconds)
+"""
+PROBE_SECONDS = 3.0
+
+
+def cores_free(n: int) -> float:
+    out = subprocess.run(
+        [common.PYTHON, "-c", _PROBE, str(n), str(PROBE_SECONDS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(out.strip())
 
 
 def parameters() -> tuple[int, int]:
@@ -262,6 +293,7 @@ def round_with(n: int, *, name: str, count: int, limit: int, work: Path) -> dict
     reset(name)
     purge(env)
     workers = start_workers(n, env=env, logs=work)
+    free = cores_free(n)
     try:
         load_before, cpu_before = os.getloadavg(), cpu_seconds(workers)
         timed = common.run_timed(
@@ -273,12 +305,15 @@ def round_with(n: int, *, name: str, count: int, limit: int, work: Path) -> dict
         purge(env)
     report = json.loads(timed.stdout.strip().splitlines()[-1])
     messages, pdfs = written(mail_dir)
-    report.update(messages=messages, pdfs=pdfs, load=(load_before[0], load_after[0]), cpu_s=cpu)
+    report.update(
+        messages=messages, pdfs=pdfs, load=(load_before[0], load_after[0]), cpu_s=cpu, free=free
+    )
     common.say(
         f"mail: {n} worker{'s' if n > 1 else ''}: {count} e-mails in {report['seconds']:.1f} s "
         f"({report['tasks']} tasks of limit {limit}, {messages} written, {pdfs} with a PDF, "
         f"{report['failed']} failed), workers' CPU {cpu:.1f} s "
-        f"({cpu / report['seconds']:.2f} cores), "
+        f"({cpu / report['seconds']:.2f} cores; {n} busy loop{'s' if n > 1 else ''} "
+        f"just before got {free:.2f}), "
         f"load average {load_before[0]:.2f} → {load_after[0]:.2f}"
     )
     return report
@@ -316,10 +351,13 @@ def main() -> None:
     if not complete:
         common.say("mail: INCOMPLETE: not every e-mail was written once with its PDF")
     ratio = one["seconds"] / two["seconds"]
+    probe = statistics.mean(r["free"] for r in reports[2]) / statistics.mean(
+        r["free"] for r in reports[1]
+    )
     common.say(
         f"mail: 1 worker {one['seconds']:.1f} s, 2 workers {two['seconds']:.1f} s, "
         f"ratio {ratio:.2f} (best of {rounds} round{'s' if rounds > 1 else ''} each, "
-        f"{os.cpu_count()} cores)"
+        f"{os.cpu_count()} cores); the machine gave 2 busy loops {probe:.2f}× the CPU of 1"
     )
     for n, report in ((1, one), (2, two)):
         common.result(
@@ -332,6 +370,7 @@ def main() -> None:
             load=[round(x, 2) for x in report["load"]],
             cpu_s=round(report["cpu_s"], 2),
             rounds=[round(r["seconds"], 2) for r in reports[n]],
+            cores_free=[round(r["free"], 2) for r in reports[n]],
         )
     common.result(
         figure="e-mails 1 worker / 2 workers",
@@ -340,6 +379,7 @@ def main() -> None:
         target=f">= {TARGET_RATIO:g}",
         ok=ratio >= TARGET_RATIO and complete,
         cores=os.cpu_count(),
+        busy_loops_ratio=round(probe, 2),
     )
     if not complete:
         raise SystemExit(1)
