@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from tests.bench import common, run
@@ -187,3 +188,45 @@ def test_acts_bench_small_run_matches_its_floor():
         "act PDF p95",
         "invoice PDF p95",
     }
+
+
+@requires_postgres
+@pytest.mark.redis
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL) as the broker")
+def test_mail_bench_small_run_sends_every_email_with_its_pdf_through_real_workers():
+    name = f"{settings.DATABASES['default']['NAME']}_bm"[:50]
+    env = dict(os.environ, BENCH_MAIL_COUNT="20", BENCH_MAIL_LIMIT="5", BENCH_DATABASE=name)
+    env["REDIS_URL"] = settings.REDIS_URL
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.bench.bench_mail"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=400,
+        )
+    finally:
+        common.drop_db(f"{name}_mail")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "INCOMPLETE" not in proc.stdout
+    for workers in ("1 worker", "2 workers"):
+        assert re.search(
+            rf"^mail: {workers}: 20 e-mails in [\d.]+ s \(\d+ tasks of limit 5, 20 written, "
+            r"20 with a PDF, 0 failed\), "
+            r"workers. CPU [\d.]+ s \([\d.]+ cores; \d busy loops? just before got [\d.]+\), "
+            r"load average [\d.]+ → [\d.]+$",
+            proc.stdout,
+            re.M,
+        ), proc.stdout
+    results = [
+        json.loads(x.removeprefix("BENCH_RESULT "))
+        for x in proc.stdout.splitlines()
+        if x.startswith("BENCH_RESULT ")
+    ]
+    assert [r["figure"] for r in results] == [
+        "20 e-mails with PDFs, 1 worker",
+        "20 e-mails with PDFs, 2 workers",
+        "e-mails 1 worker / 2 workers",
+    ]
+    assert results[0]["ok"] and results[1]["ok"]  # every e-mail sent, once, with its PDF

@@ -308,3 +308,18 @@ def test_admin_action_sends_again_only_failed_emails(settings, admin_client):
     sent.refresh_from_db()
     assert (n.email_status, n.email_attempts) == (EmailStatus.PENDING, 0)
     assert sent.email_status == EmailStatus.SENT
+
+
+def test_the_drain_task_takes_its_limit_and_by_default_the_whole_batch(settings):
+    """A task with a limit sends that many of the due e-mails, oldest first (several
+    workers share a backlog so); without one it sends all that are due, as beat's does."""
+    from notifications.tasks import email_drain_task
+
+    notify(specs=[spec(key=f"t{i}", email_to=f"owner{i}@example.com") for i in range(5)], at=T0)
+    email_drain_task.delay(limit=2)
+    assert [m.to[0] for m in mail.outbox] == ["owner0@example.com", "owner1@example.com"]
+    assert Notification.objects.filter(email_status=EmailStatus.SENT).count() == 2
+
+    email_drain_task.delay()
+    assert len(mail.outbox) == 5
+    assert Notification.objects.exclude(email_status=EmailStatus.SENT).count() == 0
