@@ -19,7 +19,7 @@ help:
 	@echo "make install  create $(VENV) and install the project with its dev tools"
 	@echo "make run      install, migrate, load demo data, serve on PORT=$(PORT) with Celery worker + beat"
 	@echo "make test     the whole test suite (SQLite, or DATABASE_URL / REDIS_URL when set)"
-	@echo "make bench    the scale benchmarks of DESIGN.md §10 (needs DATABASE_URL: PostgreSQL)"
+	@echo "make bench    the scale benchmarks of DESIGN.md §10 (needs DATABASE_URL: PostgreSQL, and REDIS_URL for bench_mail)"
 	@echo "make lint     ruff check, ruff format --check, mypy"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make migrate  apply migrations;  make seed: load the demo data (idempotent)"
@@ -49,7 +49,7 @@ test: install
 # Not part of `make test`: minutes of work on a database it builds itself (tests/bench/).
 bench: install
 	@if [ -z "$$DATABASE_URL" ]; then \
-		echo "make bench needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/eset_platform make bench" >&2; \
+		echo "make bench needs PostgreSQL (and Redis for bench_mail): DATABASE_URL=postgres://postgres@127.0.0.1:5432/eset_platform REDIS_URL=redis://127.0.0.1:6379/6 make bench" >&2; \
 		exit 2; \
 	fi
 	$(BIN)/python -m tests.bench.run
